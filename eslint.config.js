@@ -1,0 +1,60 @@
+// Layering, as VS Code enforces it: only src-main/electron may import electron; the shared
+// contract imports no runtime; no side imports another side's code.
+import tseslint from 'typescript-eslint';
+
+const sideImports = (...sides) =>
+  sides.map((side) => ({ group: [`**/${side}/**`, `${side}/**`], message: `do not import ${side} from here: talk through src-shared` }));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'test-results/**', 'python-runtime/**', '.bench/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/electron/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'only src-main/electron/ may import electron' }], patterns: sideImports('src-renderer', 'src-preload') }],
+    },
+  },
+  {
+    files: ['src-main/electron/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: sideImports('src-renderer', 'src-preload') }] },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron', 'react', 'better-sqlite3', 'sharp'].map((name) => ({ name, message: 'src-shared imports no runtime' })),
+          patterns: [{ group: ['node:*'], message: 'src-shared imports no runtime' }, ...sideImports('src-main', 'src-renderer', 'src-preload')],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the renderer talks to main through window.reticle only' }],
+          patterns: [{ group: ['node:*'], message: 'the renderer runs in a sandbox' }, ...sideImports('src-main', 'src-preload')],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-preload/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: sideImports('src-main', 'src-renderer') }] },
+  },
+  {
+    files: ['tests/**/*.ts', 'bench/**/*.{ts,mjs}', 'scripts/**/*.mjs'],
+    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);

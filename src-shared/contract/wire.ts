@@ -1,0 +1,50 @@
+/** Messages of the WebSocket transport used by `reticle serve`. */
+import { z } from 'zod';
+import type { Envelope } from '../errors.js';
+
+export const WireCall = z.object({
+  t: z.literal('call'),
+  id: z.number().int().nonnegative(),
+  channel: z.string().max(200),
+  input: z.unknown(),
+});
+export type WireCall = z.infer<typeof WireCall>;
+
+export type WireResult = { t: 'result'; id: number; envelope: Envelope };
+export type WireEvent = { t: 'event'; channel: string; payload: unknown };
+export type WireServerMessage = WireResult | WireEvent;
+
+/** The channel on which Electron pushes every contract event to the preload. */
+export const IPC_EVENT_CHANNEL = 'reticle:event';
+
+/**
+ * What the preload exposes as `window.reticle`: two functions, no Electron objects. Channels
+ * are checked against the contract on both sides of the bridge; the renderer builds the typed
+ * API on top with `createClient`.
+ */
+export interface PreloadBridge {
+  invoke(channel: string, input: unknown): Promise<Envelope>;
+  on(channel: string, listener: (payload: unknown) => void): () => void;
+}
+
+/** URL schemes and routes the renderer uses for images, per host. */
+export const MEDIA_SCHEME = 'reticle-media';
+export const APP_SCHEME = 'app';
+export type MediaKind = 'thumb' | 'image';
+
+/** Desktop: `reticle-media://thumb/42`. Browser (`reticle serve`): `/media/thumb/42`. */
+export function mediaUrl(host: 'desktop' | 'serve', kind: MediaKind, imageId: number): string {
+  return host === 'desktop' ? `${MEDIA_SCHEME}://${kind}/${imageId}` : `/media/${kind}/${imageId}`;
+}
+
+/** `reticle serve` routes besides the static renderer. */
+export const SERVE_ROUTES = {
+  /** WebSocket carrying WireCall / WireServerMessage. */
+  socket: '/api',
+  /** `PUT /upload/<uploadId>/<relative/path>`: one dropped file, raw bytes. */
+  upload: '/upload',
+  media: '/media',
+} as const;
+
+/** Cookie set by `reticle serve` once the URL's token was shown. */
+export const SERVE_TOKEN_COOKIE = 'reticle_token';

@@ -1,0 +1,195 @@
+/**
+ * The studio's domain model as every side sees it. Geometry is always in image pixels of the
+ * image as displayed (EXIF orientation applied), with the origin at the top-left corner.
+ */
+
+export type TaskType = 'detect' | 'classify';
+export type ImageStatus = 'new' | 'in_progress' | 'done' | 'review';
+export type Split = 'train' | 'val' | 'test';
+export type AnnotationSource = 'manual' | 'import' | 'model';
+
+export const IMAGE_STATUSES: readonly ImageStatus[] = ['new', 'in_progress', 'done', 'review'];
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+export const TASK_TYPES: readonly TaskType[] = ['detect', 'classify'];
+
+export interface ProjectInfo {
+  /** Absolute path of the project folder. */
+  dir: string;
+  name: string;
+  task: TaskType;
+  /** Classification only: several tags per image. */
+  multiLabel: boolean;
+  createdAt: string;
+  schemaVersion: number;
+}
+
+export interface RecentProject {
+  dir: string;
+  name: string;
+  task: TaskType;
+  openedAt: string;
+}
+
+export interface ClassDef {
+  id: number;
+  name: string;
+  /** `#rrggbb` */
+  color: string;
+  order: number;
+}
+
+export interface ImageRecord {
+  id: number;
+  /** sha256 of the file's bytes: the image's identity in the media store. */
+  hash: string;
+  /** The file name it was imported from. */
+  name: string;
+  originalPath: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+  status: ImageStatus;
+  split: Split | null;
+  splitPinned: boolean;
+  annotationCount: number;
+  createdAt: string;
+}
+
+export interface BoxAnnotation {
+  id: string;
+  imageId: number;
+  classId: number;
+  kind: 'box';
+  /** Top-left corner and size, in image pixels. */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  source: AnnotationSource;
+}
+
+export interface TagAnnotation {
+  id: string;
+  imageId: number;
+  classId: number;
+  kind: 'tag';
+  source: AnnotationSource;
+}
+
+export type Annotation = BoxAnnotation | TagAnnotation;
+
+export type ImageFilter =
+  | { kind: 'all' }
+  | { kind: 'unlabeled' }
+  | { kind: 'labeled' }
+  | { kind: 'class'; classId: number }
+  | { kind: 'status'; status: ImageStatus };
+
+export interface ImagePage {
+  total: number;
+  offset: number;
+  items: ImageRecord[];
+}
+
+export interface ImageCounts {
+  all: number;
+  unlabeled: number;
+  labeled: number;
+  byStatus: Record<ImageStatus, number>;
+  /** Images that hold at least one annotation of the class, by class id. */
+  byClass: Record<number, number>;
+}
+
+export type ImportFormat = 'auto' | 'images' | 'yolo' | 'coco' | 'folders';
+export type ExportFormat = 'yolo' | 'coco' | 'folders';
+
+export interface ImportFailure {
+  path: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  format: Exclude<ImportFormat, 'auto'>;
+  imported: number;
+  duplicates: number;
+  failed: ImportFailure[];
+  /** Files in dropped folders that are not images (by extension), left alone. */
+  skipped: number;
+  annotations: number;
+  classesCreated: string[];
+  cancelled: boolean;
+  durationMs: number;
+}
+
+export interface ExportReport {
+  format: ExportFormat;
+  outDir: string;
+  images: number;
+  annotations: number;
+  perSplit: Record<Split, number>;
+  /** Images left out because nobody labeled them yet (no annotation, not marked done). */
+  skippedUnlabeled: number;
+  durationMs: number;
+}
+
+export interface ClassStats {
+  classId: number;
+  name: string;
+  images: number;
+  annotations: number;
+}
+
+export interface DatasetStats {
+  images: number;
+  labeled: number;
+  unlabeled: number;
+  annotations: number;
+  perClass: ClassStats[];
+  perSplit: Record<Split | 'unassigned', number>;
+  imageSizes: {
+    minWidth: number;
+    maxWidth: number;
+    minHeight: number;
+    maxHeight: number;
+    /** The most common sizes, most frequent first. */
+    common: { width: number; height: number; count: number }[];
+  };
+}
+
+export type JobKind = 'import' | 'export';
+
+export interface JobProgress {
+  jobId: string;
+  kind: JobKind;
+  phase: 'scanning' | 'working' | 'finishing';
+  done: number;
+  total: number;
+  /** Import only: running tallies, so the UI can show them while it works. */
+  imported?: number;
+  duplicates?: number;
+  failed?: number;
+  current?: string;
+}
+
+export type JobResult =
+  | { jobId: string; kind: 'import'; status: 'ok' | 'cancelled'; report: ImportReport }
+  | { jobId: string; kind: 'export'; status: 'ok' | 'cancelled'; report: ExportReport }
+  | { jobId: string; kind: JobKind; status: 'failed'; error: { code: string; message: string } };
+
+export interface JobInfo {
+  jobId: string;
+  kind: JobKind;
+  startedAt: string;
+  progress: JobProgress | null;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'desktop' | 'serve' | 'cli';
+  platform: string;
+  /** True where the host can show native file dialogs (the desktop app). */
+  nativeDialogs: boolean;
+  /** True where dropped files must be uploaded (a browser talking to `reticle serve`). */
+  uploadsDroppedFiles: boolean;
+}
