@@ -1,0 +1,259 @@
+/**
+ * The one path every import takes, whatever the format: read and hash each file, skip what the
+ * project holds already, decode the header and make the thumbnail (sharp, off the main thread),
+ * store the bytes content-addressed, then write the image row and its labels in one transaction.
+ *
+ * Crash safety: media and thumbnails are written atomically before the row that points at them,
+ * and an image's row and labels commit together. A killed import leaves only whole images behind;
+ * running it again finds them by hash and adds the rest.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { StudioError, type ImportFailure, type ImportReport } from '@shared';
+import type { ProjectStore } from '../store/project-store.js';
+import type { MediaStore } from '../media/media-store.js';
+import type { NewAnnotation } from '../store/annotation-repository.js';
+import { BadImageError, DEFAULT_MAX_PIXELS, decodeImage } from '../media/image-decoder.js';
+import type { ImportPlan, PlannedImage, PlannedLabel } from './plan.js';
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  imported: number;
+  duplicates: number;
+  failed: number;
+  current?: string;
+}
+
+export interface ImportOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Refuse images over this many pixels (decompression bombs). */
+  maxPixels?: number;
+  /** Refuse files over this many bytes. */
+  maxFileBytes?: number;
+  /** Files read and decoded at once. */
+  concurrency?: number;
+  /** Shown instead of the real path in reports (uploads live in a staging folder). */
+  displayPath?: (file: string) => string;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+const FLUSH_EVERY = 64;
+const FLUSH_MS = 250;
+const PROGRESS_MS = 100;
+
+interface PendingWrite {
+  planned: PlannedImage;
+  /** Present for a new image; absent when labels go to an image the project has already. */
+  image?: { hash: string; ext: string; format: string; width: number; height: number; bytes: number };
+  existingId?: number;
+  annotations: NewAnnotation[];
+}
+
+export async function runImport(store: ProjectStore, media: MediaStore, plan: ImportPlan, options: ImportOptions = {}): Promise<ImportReport> {
+  const started = Date.now();
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const concurrency = Math.max(1, options.concurrency ?? Math.max(2, os.availableParallelism()));
+  const display = options.displayPath ?? ((p: string) => p);
+  const task = store.info().task;
+
+  const failures: ImportFailure[] = [...plan.failures];
+  const labelNames = plan.images.flatMap((i) => i.labels.map((l) => l.className));
+  const { ids: classIds, created: classesCreated } = store.classes.ensure([...plan.classNames, ...labelNames]);
+
+  let imported = 0;
+  let duplicates = 0;
+  let annotations = 0;
+  let done = 0;
+  const total = plan.images.length;
+  /** Hashes claimed in this run, so two copies of a file in one import count as one. */
+  const claimed = new Set<string>();
+  let pending: PendingWrite[] = [];
+  let lastFlush = Date.now();
+  let lastProgress = 0;
+
+  const progress = (current?: string, force = false) => {
+    const now = Date.now();
+    if (!options.onProgress || (!force && now - lastProgress < PROGRESS_MS)) return;
+    lastProgress = now;
+    options.onProgress({ done, total, imported, duplicates, failed: failures.length, current });
+  };
+
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    lastFlush = Date.now();
+    store.db.transaction(() => {
+      for (const w of batch) {
+        let imageId = w.existingId;
+        if (w.image) {
+          const again = store.images.byHash(w.image.hash);
+          if (again) {
+            // Another import (or an earlier run) stored it meanwhile.
+            duplicates++;
+            continue;
+          }
+          imageId = store.images.insert({
+            ...w.image,
+            name: path.basename(w.planned.path),
+            originalPath: display(w.planned.path),
+            status: w.planned.labeled ? 'done' : 'new',
+            split: w.planned.split ?? null,
+          });
+          imported++;
+        } else if (w.planned.labeled && imageId !== undefined) {
+          store.images.setStatus([imageId], 'done');
+          if (w.planned.split) store.images.setSplits([{ id: imageId, split: w.planned.split }]);
+        }
+        if (imageId !== undefined && w.annotations.length > 0) annotations += store.annotations.insertMany(imageId, w.annotations);
+      }
+    })();
+  };
+
+  const handle = async (planned: PlannedImage) => {
+    const shown = display(planned.path);
+    try {
+      const { bytes, hash } = await readAndHash(planned.path, maxFileBytes);
+      const existing = store.images.byHash(hash);
+      if (existing || claimed.has(hash)) {
+        duplicates++;
+        // A dataset's labels still fill an image that nobody labeled yet (plain images imported
+        // first, the labels later). An image that holds labels is never touched: re-running an
+        // import must add nothing.
+        if (existing && planned.labeled && existing.annotationCount === 0 && existing.status !== 'done') {
+          pending.push({ planned, existingId: existing.id, annotations: toAnnotations(planned, existing.width, existing.height, task, classIds, failures, shown) });
+        }
+        return;
+      }
+      claimed.add(hash);
+      let decoded;
+      try {
+        decoded = await decodeImage(bytes, maxPixels);
+      } catch (err) {
+        claimed.delete(hash);
+        throw err;
+      }
+      await media.putMedia(hash, decoded.ext, bytes);
+      await media.putThumb(hash, decoded.thumbnail);
+      pending.push({
+        planned,
+        image: { hash, ext: decoded.ext, format: decoded.format, width: decoded.width, height: decoded.height, bytes: bytes.length },
+        annotations: toAnnotations(planned, decoded.width, decoded.height, task, classIds, failures, shown),
+      });
+    } catch (err) {
+      if (err instanceof BadImageError) failures.push({ path: shown, reason: err.message });
+      else if (isErrno(err, 'ENOSPC')) throw new StudioError('disk_full', 'The disk is full: the import stopped. Everything imported so far is kept; free some space and import again to finish.', { cause: err });
+      else failures.push({ path: shown, reason: describeFsError(err) });
+    } finally {
+      done++;
+    }
+  };
+
+  let cancelled = false;
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < plan.images.length) {
+        if (options.signal?.aborted) {
+          cancelled = true;
+          return;
+        }
+        const planned = plan.images[next++];
+        await handle(planned);
+        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush > FLUSH_MS) flush();
+        progress(display(planned.path));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, plan.images.length)) }, worker));
+  } finally {
+    // Whatever finished is committed, also when the import stops on an error or a cancel.
+    flush();
+  }
+  progress(undefined, true);
+
+  return {
+    format: plan.format,
+    imported,
+    duplicates,
+    failed: failures,
+    skipped: plan.skipped,
+    annotations,
+    classesCreated,
+    cancelled,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Labels as stored: pixels, clamped to the image; labels that make no sense are reported. */
+function toAnnotations(
+  planned: PlannedImage,
+  width: number,
+  height: number,
+  task: 'detect' | 'classify',
+  classIds: Map<string, number>,
+  failures: ImportFailure[],
+  shown: string,
+): NewAnnotation[] {
+  const out: NewAnnotation[] = [];
+  const where = planned.labelSource ?? shown;
+  for (const label of planned.labels) {
+    const classId = classIds.get(label.className.trim());
+    if (classId === undefined) continue;
+    if (label.kind === 'tag') {
+      if (task === 'classify') out.push({ kind: 'tag', classId, source: 'import' });
+      continue;
+    }
+    const box = toPixelBox(label, width, height);
+    if (!box) {
+      failures.push({ path: where, reason: `a "${label.className}" box lies outside the ${width}×${height} image; it was left out` });
+      continue;
+    }
+    out.push({ kind: 'box', classId, ...box, source: 'import' });
+  }
+  return out;
+}
+
+export function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
+  const sx = label.normalized ? width : 1;
+  const sy = label.normalized ? height : 1;
+  const x0 = Math.min(Math.max(label.x * sx, 0), width);
+  const y0 = Math.min(Math.max(label.y * sy, 0), height);
+  const x1 = Math.min(Math.max((label.x + label.w) * sx, 0), width);
+  const y1 = Math.min(Math.max((label.y + label.h) * sy, 0), height);
+  if (!(x1 - x0 > 0) || !(y1 - y0 > 0)) return null;
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** Reads a file in chunks, hashing as it goes: no chunk holds the event loop for long. */
+export async function readAndHash(file: string, maxBytes: number): Promise<{ bytes: Buffer; hash: string }> {
+  const stat = await fs.promises.stat(file);
+  if (!stat.isFile()) throw new BadImageError('not a file');
+  if (stat.size === 0) throw new BadImageError('empty file (0 bytes)');
+  if (stat.size > maxBytes) throw new BadImageError(`file too large (${(stat.size / 1024 ** 2).toFixed(0)} MiB; the limit is ${(maxBytes / 1024 ** 2).toFixed(0)} MiB)`);
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+    chunks.push(chunk as Buffer);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length === 0) throw new BadImageError('empty file (0 bytes)');
+  return { bytes, hash: hash.digest('hex') };
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return (err as { code?: unknown } | null)?.code === code;
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a folder, not a file';
+  return err instanceof Error ? err.message : String(err);
+}

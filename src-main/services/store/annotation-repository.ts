@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Annotation, AnnotationSource } from '@shared';
+import type { Db } from './database.js';
+
+interface AnnotationRow {
+  id: string;
+  image_id: number;
+  class_id: number;
+  kind: 'box' | 'tag';
+  x: number | null;
+  y: number | null;
+  w: number | null;
+  h: number | null;
+  source: AnnotationSource;
+}
+
+export function toAnnotation(r: AnnotationRow): Annotation {
+  if (r.kind === 'tag') return { id: r.id, imageId: r.image_id, classId: r.class_id, kind: 'tag', source: r.source };
+  return { id: r.id, imageId: r.image_id, classId: r.class_id, kind: 'box', x: r.x!, y: r.y!, w: r.w!, h: r.h!, source: r.source };
+}
+
+export type NewAnnotation =
+  | { classId: number; kind: 'box'; x: number; y: number; w: number; h: number; source?: AnnotationSource; id?: string }
+  | { classId: number; kind: 'tag'; source?: AnnotationSource; id?: string };
+
+export class AnnotationRepository {
+  constructor(private readonly db: Db) {}
+
+  forImage(imageId: number): Annotation[] {
+    const rows = this.db
+      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations WHERE image_id = ? ORDER BY created_at, id')
+      .all(imageId) as AnnotationRow[];
+    return rows.map(toAnnotation);
+  }
+
+  /** All annotations grouped by image, for exports and statistics. */
+  byImage(): Map<number, Annotation[]> {
+    const out = new Map<number, Annotation[]>();
+    for (const row of this.db
+      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations ORDER BY image_id, created_at, id')
+      .iterate() as IterableIterator<AnnotationRow>) {
+      const list = out.get(row.image_id);
+      const a = toAnnotation(row);
+      if (list) list.push(a);
+      else out.set(row.image_id, [a]);
+    }
+    return out;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM annotations').get() as { n: number }).n;
+  }
+
+  /** Adds annotations to an image; call inside a transaction to make it atomic with other writes. */
+  insertMany(imageId: number, annotations: readonly NewAnnotation[]): number {
+    const now = new Date().toISOString();
+    const stmt = this.db.prepare(
+      `INSERT INTO annotations (id, image_id, class_id, kind, x, y, w, h, source, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    let n = 0;
+    for (const a of annotations) {
+      const box = a.kind === 'box' ? a : null;
+      n += stmt.run(a.id ?? randomUUID(), imageId, a.classId, a.kind, box?.x ?? null, box?.y ?? null, box?.w ?? null, box?.h ?? null, a.source ?? 'manual', now, now).changes;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,86 @@
+import { StudioError, type ClassDef } from '@shared';
+import type { Db } from './database.js';
+
+/** Colours that stay apart from each other on photos; new classes take the next one. */
+export const CLASS_PALETTE = [
+  '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45',
+  '#fabed4', '#469990', '#dcbeff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000',
+  '#ffd8b1', '#000075', '#a9a9a9', '#ffe119',
+];
+
+interface ClassRow {
+  id: number;
+  name: string;
+  color: string;
+  ord: number;
+}
+
+const toClass = (r: ClassRow): ClassDef => ({ id: r.id, name: r.name, color: r.color, order: r.ord });
+
+export class ClassRepository {
+  constructor(private readonly db: Db) {}
+
+  list(): ClassDef[] {
+    return (this.db.prepare('SELECT id, name, color, ord FROM classes ORDER BY ord, id').all() as ClassRow[]).map(toClass);
+  }
+
+  get(id: number): ClassDef {
+    const row = this.db.prepare('SELECT id, name, color, ord FROM classes WHERE id = ?').get(id) as ClassRow | undefined;
+    if (!row) throw new StudioError('not_found', `There is no class with id ${id}.`);
+    return toClass(row);
+  }
+
+  byName(name: string): ClassDef | undefined {
+    const row = this.db.prepare('SELECT id, name, color, ord FROM classes WHERE name = ?').get(name) as ClassRow | undefined;
+    return row ? toClass(row) : undefined;
+  }
+
+  create(name: string, color?: string): ClassDef {
+    const trimmed = name.trim();
+    if (this.byName(trimmed)) throw new StudioError('already_exists', `A class named "${trimmed}" exists already.`);
+    const { n, maxOrd } = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(MAX(ord), -1) AS maxOrd FROM classes').get() as { n: number; maxOrd: number };
+    const chosen = color ?? CLASS_PALETTE[n % CLASS_PALETTE.length];
+    const info = this.db.prepare('INSERT INTO classes (name, color, ord) VALUES (?, ?, ?)').run(trimmed, chosen, maxOrd + 1);
+    return this.get(Number(info.lastInsertRowid));
+  }
+
+  /** Returns each name's class id, creating the missing classes in the order given. */
+  ensure(names: readonly string[]): { ids: Map<string, number>; created: string[] } {
+    const ids = new Map<string, number>();
+    const created: string[] = [];
+    this.db.transaction(() => {
+      for (const raw of names) {
+        const name = raw.trim();
+        if (!name || ids.has(name)) continue;
+        const existing = this.byName(name);
+        if (existing) {
+          ids.set(name, existing.id);
+        } else {
+          ids.set(name, this.create(name).id);
+          created.push(name);
+        }
+      }
+    })();
+    return { ids, created };
+  }
+
+  update(id: number, patch: { name?: string; color?: string }): ClassDef {
+    const current = this.get(id);
+    const name = patch.name?.trim() ?? current.name;
+    if (name !== current.name && this.byName(name)) throw new StudioError('already_exists', `A class named "${name}" exists already.`);
+    this.db.prepare('UPDATE classes SET name = ?, color = ? WHERE id = ?').run(name, patch.color ?? current.color, id);
+    return this.get(id);
+  }
+
+  /** Sets the order of the classes; ids must name every class exactly once. */
+  reorder(ids: readonly number[]): ClassDef[] {
+    const existing = this.list().map((c) => c.id);
+    const given = new Set(ids);
+    if (given.size !== ids.length || given.size !== existing.length || existing.some((id) => !given.has(id))) {
+      throw new StudioError('invalid_input', 'A new class order must list every class exactly once.');
+    }
+    const set = this.db.prepare('UPDATE classes SET ord = ? WHERE id = ?');
+    this.db.transaction(() => ids.forEach((id, i) => set.run(i, id)))();
+    return this.list();
+  }
+}

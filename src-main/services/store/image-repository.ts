@@ -1,0 +1,168 @@
+import {
+  IMAGE_STATUSES,
+  StudioError,
+  type ImageCounts,
+  type ImageFilter,
+  type ImagePage,
+  type ImageRecord,
+  type ImageStatus,
+  type Split,
+} from '@shared';
+import type { Db } from './database.js';
+
+interface ImageRow {
+  id: number;
+  hash: string;
+  ext: string;
+  format: string;
+  name: string;
+  original_path: string;
+  width: number;
+  height: number;
+  bytes: number;
+  status: ImageStatus;
+  split: Split | null;
+  split_pinned: number;
+  annotation_count: number;
+  created_at: string;
+}
+
+const COLUMNS = 'id, hash, ext, format, name, original_path, width, height, bytes, status, split, split_pinned, annotation_count, created_at';
+
+export function toImageRecord(r: ImageRow): ImageRecord {
+  return {
+    id: r.id,
+    hash: r.hash,
+    name: r.name,
+    originalPath: r.original_path,
+    format: r.format,
+    width: r.width,
+    height: r.height,
+    bytes: r.bytes,
+    status: r.status,
+    split: r.split,
+    splitPinned: r.split_pinned === 1,
+    annotationCount: r.annotation_count,
+    createdAt: r.created_at,
+  };
+}
+
+/** An image is labeled once it holds an annotation, or once someone marked it done with none. */
+const LABELED = "(annotation_count > 0 OR status = 'done')";
+
+function filterSql(filter: ImageFilter): { where: string; params: unknown[] } {
+  switch (filter.kind) {
+    case 'all':
+      return { where: '1', params: [] };
+    case 'labeled':
+      return { where: LABELED, params: [] };
+    case 'unlabeled':
+      return { where: `NOT ${LABELED}`, params: [] };
+    case 'status':
+      return { where: 'status = ?', params: [filter.status] };
+    case 'class':
+      return { where: 'id IN (SELECT image_id FROM annotations WHERE class_id = ?)', params: [filter.classId] };
+  }
+}
+
+export interface NewImage {
+  hash: string;
+  ext: string;
+  format: string;
+  name: string;
+  originalPath: string;
+  width: number;
+  height: number;
+  bytes: number;
+  status?: ImageStatus;
+  split?: Split | null;
+}
+
+export interface StoredImage {
+  id: number;
+  hash: string;
+  ext: string;
+}
+
+export class ImageRepository {
+  constructor(private readonly db: Db) {}
+
+  list(filter: ImageFilter, offset: number, limit: number): ImagePage {
+    const { where, params } = filterSql(filter);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
+    return { total, offset, items: rows.map(toImageRecord) };
+  }
+
+  get(id: number): ImageRecord {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as ImageRow | undefined;
+    if (!row) throw new StudioError('not_found', `There is no image with id ${id} in this project.`);
+    return toImageRecord(row);
+  }
+
+  /** Media-store identity of an image: what the media protocol needs to find its files. */
+  stored(id: number): StoredImage | undefined {
+    return this.db.prepare('SELECT id, hash, ext FROM images WHERE id = ?').get(id) as StoredImage | undefined;
+  }
+
+  byHash(hash: string): ImageRecord | undefined {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE hash = ?`).get(hash) as ImageRow | undefined;
+    return row ? toImageRecord(row) : undefined;
+  }
+
+  /** Every image in id order, without loading them all at once. */
+  *iterate(): IterableIterator<ImageRecord> {
+    for (const row of this.db.prepare(`SELECT ${COLUMNS} FROM images ORDER BY id`).iterate() as IterableIterator<ImageRow>) {
+      yield toImageRecord(row);
+    }
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  }
+
+  counts(): ImageCounts {
+    const totals = this.db
+      .prepare(`SELECT COUNT(*) AS all_, COALESCE(SUM(CASE WHEN ${LABELED} THEN 1 ELSE 0 END), 0) AS labeled FROM images`)
+      .get() as { all_: number; labeled: number };
+    const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) {
+      byStatus[r.status] = r.n;
+    }
+    const byClass: Record<number, number> = {};
+    for (const r of this.db.prepare('SELECT class_id, COUNT(DISTINCT image_id) AS n FROM annotations GROUP BY class_id').all() as { class_id: number; n: number }[]) {
+      byClass[r.class_id] = r.n;
+    }
+    return { all: totals.all_, labeled: totals.labeled, unlabeled: totals.all_ - totals.labeled, byStatus, byClass };
+  }
+
+  insert(image: NewImage): number {
+    const now = new Date().toISOString();
+    const info = this.db
+      .prepare(
+        `INSERT INTO images (hash, ext, format, name, original_path, width, height, bytes, status, split, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(image.hash, image.ext, image.format, image.name, image.originalPath, image.width, image.height, image.bytes, image.status ?? 'new', image.split ?? null, now, now);
+    return Number(info.lastInsertRowid);
+  }
+
+  setStatus(ids: readonly number[], status: ImageStatus): number {
+    const stmt = this.db.prepare('UPDATE images SET status = ?, updated_at = ? WHERE id = ?');
+    const now = new Date().toISOString();
+    let updated = 0;
+    this.db.transaction(() => {
+      for (const id of ids) updated += stmt.run(status, now, id).changes;
+    })();
+    return updated;
+  }
+
+  /** Stores split assignments; `pinned` marks images the split editor must not move. */
+  setSplits(assignments: Iterable<{ id: number; split: Split | null; pinned?: boolean }>): void {
+    const stmt = this.db.prepare('UPDATE images SET split = ?, split_pinned = COALESCE(?, split_pinned), updated_at = ? WHERE id = ?');
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const a of assignments) stmt.run(a.split, a.pinned === undefined ? null : a.pinned ? 1 : 0, now, a.id);
+    })();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A project is a self-contained folder:
+ *
+ *   project.db   SQLite (WAL): classes, images, annotations, splits, settings
+ *   media/       imported images, content-addressed (`ab/abcdef….jpg`), never modified
+ *   thumbs/      256 px JPEG thumbnails, named by the same hash
+ *   runs/        training runs (added by the training issue)
+ *   cache/       renditions that can be rebuilt at any time
+ *   .staging/    files uploaded by a browser, removed once imported
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError, type ProjectInfo, type TaskType } from '@shared';
+import { openDatabase, schemaVersion, type Db } from './database.js';
+import { ClassRepository } from './class-repository.js';
+import { ImageRepository } from './image-repository.js';
+import { AnnotationRepository } from './annotation-repository.js';
+
+export const PROJECT_DB = 'project.db';
+
+export interface ProjectPaths {
+  root: string;
+  db: string;
+  media: string;
+  thumbs: string;
+  runs: string;
+  cache: string;
+  staging: string;
+}
+
+export function projectPaths(dir: string): ProjectPaths {
+  const root = path.resolve(dir);
+  return {
+    root,
+    db: path.join(root, PROJECT_DB),
+    media: path.join(root, 'media'),
+    thumbs: path.join(root, 'thumbs'),
+    runs: path.join(root, 'runs'),
+    cache: path.join(root, 'cache'),
+    staging: path.join(root, '.staging'),
+  };
+}
+
+export interface CreateProjectOptions {
+  name: string;
+  task: TaskType;
+  multiLabel?: boolean;
+}
+
+export class ProjectStore {
+  readonly paths: ProjectPaths;
+  readonly db: Db;
+  readonly classes: ClassRepository;
+  readonly images: ImageRepository;
+  readonly annotations: AnnotationRepository;
+  private closed = false;
+
+  private constructor(paths: ProjectPaths, db: Db) {
+    this.paths = paths;
+    this.db = db;
+    this.classes = new ClassRepository(db);
+    this.images = new ImageRepository(db);
+    this.annotations = new AnnotationRepository(db);
+  }
+
+  /** Makes a new project in `dir`, which must be missing or empty. */
+  static create(dir: string, options: CreateProjectOptions): ProjectStore {
+    const paths = projectPaths(dir);
+    if (fs.existsSync(paths.db)) {
+      throw new StudioError('already_exists', `${paths.root} already holds a project. Open it instead.`);
+    }
+    if (fs.existsSync(paths.root)) {
+      if (!fs.statSync(paths.root).isDirectory()) throw new StudioError('invalid_input', `${paths.root} is a file, not a folder.`);
+      const entries = fs.readdirSync(paths.root).filter((e) => !e.startsWith('.'));
+      if (entries.length > 0) {
+        throw new StudioError('invalid_input', `${paths.root} is not empty. Choose an empty folder, or a new one, for the project.`);
+      }
+    }
+    if (options.multiLabel && options.task !== 'classify') {
+      throw new StudioError('invalid_input', 'Only classification projects can be multi-label.');
+    }
+    fs.mkdirSync(paths.root, { recursive: true });
+    const db = openDatabase(paths.db, { check: false });
+    db.prepare('INSERT INTO project (id, name, task, multi_label, created_at) VALUES (1, ?, ?, ?, ?)').run(
+      options.name,
+      options.task,
+      options.multiLabel ? 1 : 0,
+      new Date().toISOString(),
+    );
+    const store = new ProjectStore(paths, db);
+    store.ensureFolders();
+    return store;
+  }
+
+  /** Opens an existing project folder (or the `project.db` inside it). */
+  static open(dir: string): ProjectStore {
+    const target = path.basename(dir) === PROJECT_DB ? path.dirname(dir) : dir;
+    const paths = projectPaths(target);
+    if (!fs.existsSync(paths.db)) {
+      throw new StudioError('not_found', `${paths.root} is not a Reticle project (it has no ${PROJECT_DB}).`);
+    }
+    const db = openDatabase(paths.db);
+    const row = db.prepare('SELECT 1 FROM project WHERE id = 1').get();
+    if (!row) {
+      db.close();
+      throw new StudioError('io', `${paths.db} has no project record; it was not made by Reticle Studio or is damaged.`);
+    }
+    const store = new ProjectStore(paths, db);
+    store.ensureFolders();
+    return store;
+  }
+
+  info(): ProjectInfo {
+    const row = this.db.prepare('SELECT name, task, multi_label, created_at FROM project WHERE id = 1').get() as {
+      name: string;
+      task: TaskType;
+      multi_label: number;
+      created_at: string;
+    };
+    return {
+      dir: this.paths.root,
+      name: row.name,
+      task: row.task,
+      multiLabel: row.multi_label === 1,
+      createdAt: row.created_at,
+      schemaVersion: schemaVersion(this.db),
+    };
+  }
+
+  getSetting<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+  }
+
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+
+  private ensureFolders(): void {
+    for (const dir of [this.paths.media, this.paths.thumbs, this.paths.runs, this.paths.cache]) {
+      fs.mkdirSync(dir, { recursive: true });
+    }
+  }
+}
