@@ -6,7 +6,8 @@ export const WireCall = z.object({
   t: z.literal('call'),
   id: z.number().int().nonnegative(),
   channel: z.string().max(200),
-  input: z.unknown(),
+  // Optional: JSON drops an undefined input, as for methods that take none.
+  input: z.unknown().optional(),
 });
 export type WireCall = z.infer<typeof WireCall>;
 

@@ -72,7 +72,13 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
   const total = plan.images.length;
   /** Hashes claimed in this run, so two copies of a file in one import count as one. */
   const claimed = new Set<string>();
-  let pending: PendingWrite[] = [];
+  /**
+   * Finished files wait here until every file before them finished too, so images are committed
+   * (and shown in the grid) in the order of the folder, whatever order the threads finish in.
+   */
+  const finished = new Map<number, PendingWrite | null>();
+  let nextToCommit = 0;
+  let pendingCount = 0;
   let lastFlush = Date.now();
   let lastProgress = 0;
 
@@ -83,10 +89,23 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
     options.onProgress({ done, total, imported, duplicates, failed: failures.length, current });
   };
 
-  const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
+  const flush = (all = false) => {
+    const batch: PendingWrite[] = [];
+    while (finished.has(nextToCommit)) {
+      const w = finished.get(nextToCommit);
+      finished.delete(nextToCommit++);
+      if (w) batch.push(w);
+    }
+    if (all) {
+      // Stopping (cancel or error): commit whatever finished, in order.
+      for (const key of [...finished.keys()].sort((a, b) => a - b)) {
+        const w = finished.get(key);
+        if (w) batch.push(w);
+      }
+      finished.clear();
+    }
+    pendingCount = finished.size;
+    if (batch.length === 0) return;
     lastFlush = Date.now();
     store.db.transaction(() => {
       for (const w of batch) {
@@ -115,8 +134,9 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
     })();
   };
 
-  const handle = async (planned: PlannedImage) => {
+  const handle = async (planned: PlannedImage, index: number) => {
     const shown = display(planned.path);
+    let write: PendingWrite | null = null;
     try {
       const { bytes, hash } = await readAndHash(planned.path, maxFileBytes);
       const existing = store.images.byHash(hash);
@@ -126,7 +146,7 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
         // first, the labels later). An image that holds labels is never touched: re-running an
         // import must add nothing.
         if (existing && planned.labeled && existing.annotationCount === 0 && existing.status !== 'done') {
-          pending.push({ planned, existingId: existing.id, annotations: toAnnotations(planned, existing.width, existing.height, task, classIds, failures, shown) });
+          write = { planned, existingId: existing.id, annotations: toAnnotations(planned, existing.width, existing.height, task, classIds, failures, shown) };
         }
         return;
       }
@@ -140,16 +160,18 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
       }
       await media.putMedia(hash, decoded.ext, bytes);
       await media.putThumb(hash, decoded.thumbnail);
-      pending.push({
+      write = {
         planned,
         image: { hash, ext: decoded.ext, format: decoded.format, width: decoded.width, height: decoded.height, bytes: bytes.length },
         annotations: toAnnotations(planned, decoded.width, decoded.height, task, classIds, failures, shown),
-      });
+      };
     } catch (err) {
       if (err instanceof BadImageError) failures.push({ path: shown, reason: err.message });
       else if (isErrno(err, 'ENOSPC')) throw new StudioError('disk_full', 'The disk is full: the import stopped. Everything imported so far is kept; free some space and import again to finish.', { cause: err });
       else failures.push({ path: shown, reason: describeFsError(err) });
     } finally {
+      finished.set(index, write);
+      pendingCount++;
       done++;
     }
   };
@@ -163,16 +185,17 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
           cancelled = true;
           return;
         }
-        const planned = plan.images[next++];
-        await handle(planned);
-        if (pending.length >= FLUSH_EVERY || Date.now() - lastFlush > FLUSH_MS) flush();
+        const index = next++;
+        const planned = plan.images[index];
+        await handle(planned, index);
+        if (pendingCount >= FLUSH_EVERY || Date.now() - lastFlush > FLUSH_MS) flush();
         progress(display(planned.path));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, plan.images.length)) }, worker));
   } finally {
     // Whatever finished is committed, also when the import stops on an error or a cancel.
-    flush();
+    flush(true);
   }
   progress(undefined, true);
 

@@ -1,0 +1,46 @@
+/**
+ * The project open in this studio process, with the services bound to it. One project at a time,
+ * as in the desktop window; opening another closes the first after its jobs stop.
+ */
+import { StudioError, type ProjectInfo } from '@shared';
+import { ProjectStore, type CreateProjectOptions } from '../store/project-store.js';
+import { MediaStore } from '../media/media-store.js';
+
+export interface OpenProject {
+  store: ProjectStore;
+  media: MediaStore;
+  info: ProjectInfo;
+}
+
+export class ProjectSession {
+  private current: OpenProject | null = null;
+
+  get project(): OpenProject | null {
+    return this.current;
+  }
+
+  /** The open project, or a clear error when there is none. */
+  require(): OpenProject {
+    if (!this.current) throw new StudioError('no_project', 'No project is open. Create or open one first.');
+    return this.current;
+  }
+
+  create(dir: string, options: CreateProjectOptions): OpenProject {
+    return this.adopt(ProjectStore.create(dir, options));
+  }
+
+  open(dir: string): OpenProject {
+    return this.adopt(ProjectStore.open(dir));
+  }
+
+  close(): void {
+    this.current?.store.dispose();
+    this.current = null;
+  }
+
+  private adopt(store: ProjectStore): OpenProject {
+    this.close();
+    this.current = { store, media: new MediaStore(store.paths), info: store.info() };
+    return this.current;
+  }
+}

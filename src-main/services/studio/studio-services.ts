@@ -1,0 +1,181 @@
+/**
+ * The contract's implementation: thin methods that bind requests to the open project's services.
+ * Transports call it through the ApiHost, which has already validated every payload.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StudioError, type AppInfo, type RecentProject, type StudioEmitter, type StudioServices } from '@shared';
+import type { ProjectSession } from './project-session.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { SettingsStore } from '../settings/settings-store.js';
+import { runImport } from '../import/pipeline.js';
+import { planImport } from '../import/formats/index.js';
+import { exportDataset } from '../export/index.js';
+import { datasetStats } from '../dataset/stats.js';
+
+export interface StudioServicesDeps {
+  session: ProjectSession;
+  jobs: JobRunner;
+  settings: SettingsStore;
+  emit: () => StudioEmitter;
+  app: Omit<AppInfo, 'platform'>;
+  /** A native folder picker, where the host has one. */
+  pickDirectory?: (title?: string) => Promise<string | null>;
+}
+
+const RECENTS_KEY = 'recentProjects';
+const MAX_RECENTS = 20;
+
+export function createStudioServices(deps: StudioServicesDeps): StudioServices {
+  const { session, jobs, settings } = deps;
+
+  const remember = (info: { dir: string; name: string; task: RecentProject['task'] }) => {
+    const recents = (settings.get<RecentProject[]>(RECENTS_KEY) ?? []).filter((r) => r.dir !== info.dir);
+    recents.unshift({ dir: info.dir, name: info.name, task: info.task, openedAt: new Date().toISOString() });
+    settings.set(RECENTS_KEY, recents.slice(0, MAX_RECENTS));
+  };
+
+  const changed = () => deps.emit().projects.onChanged(session.project?.info ?? null);
+
+  return {
+    app: {
+      info: () => ({ ...deps.app, platform: process.platform }),
+      recentProjects: () => (settings.get<RecentProject[]>(RECENTS_KEY) ?? []).filter((r) => fs.existsSync(path.join(r.dir, 'project.db'))),
+      pickDirectory: async ({ title }) => {
+        if (!deps.pickDirectory) throw new StudioError('unsupported', 'This host has no folder picker: type the folder path instead.');
+        return deps.pickDirectory(title);
+      },
+    },
+    projects: {
+      create: async ({ dir, name, task, multiLabel }) => {
+        await jobs.cancelAll();
+        const project = session.create(dir, { name, task, multiLabel });
+        remember(project.info);
+        changed();
+        return project.info;
+      },
+      open: async ({ dir }) => {
+        await jobs.cancelAll();
+        const project = session.open(dir);
+        remember(project.info);
+        changed();
+        return project.info;
+      },
+      close: async () => {
+        await jobs.cancelAll();
+        session.close();
+        changed();
+      },
+      current: () => session.project?.info ?? null,
+    },
+    images: {
+      list: ({ filter, offset, limit }) => session.require().store.images.list(filter, offset, limit),
+      get: ({ id }) => session.require().store.images.get(id),
+      counts: () => session.require().store.images.counts(),
+      setStatus: ({ ids, status }) => {
+        const updated = session.require().store.images.setStatus(ids, status);
+        deps.emit().images.onChanged({ reason: 'edit' });
+        return { updated };
+      },
+    },
+    classes: {
+      list: () => session.require().store.classes.list(),
+      create: ({ name, color }) => {
+        const created = session.require().store.classes.create(name, color);
+        deps.emit().classes.onChanged(session.require().store.classes.list());
+        return created;
+      },
+      update: ({ id, name, color }) => {
+        const updated = session.require().store.classes.update(id, { name, color });
+        deps.emit().classes.onChanged(session.require().store.classes.list());
+        return updated;
+      },
+      reorder: ({ ids }) => {
+        const list = session.require().store.classes.reorder(ids);
+        deps.emit().classes.onChanged(list);
+        return list;
+      },
+    },
+    annotations: {
+      forImage: ({ imageId }) => {
+        const { store } = session.require();
+        store.images.get(imageId);
+        return store.annotations.forImage(imageId);
+      },
+    },
+    stats: {
+      dataset: () => datasetStats(session.require().store),
+    },
+    imports: {
+      start: ({ paths, format, uploadId }) => {
+        const project = session.require();
+        const staging = uploadId ? path.join(project.store.paths.staging, uploadId) : null;
+        const sources = staging ? paths.map((p) => insideStaging(staging, p)) : paths.map((p) => path.resolve(p));
+        const display = staging ? (p: string) => path.relative(staging, p) : undefined;
+        let lastRefresh = 0;
+        const { jobId } = jobs.start('import', async (job) => {
+          try {
+            job.progress({ phase: 'scanning', done: 0, total: 0 });
+            const plan = await planImport(sources, format, project.info.task, job.signal);
+            if (staging && display) {
+              // An uploaded dataset may name absolute paths (COCO file_name, YOLO image lists):
+              // only files that came with the upload are imported, never others on the server.
+              const outside = plan.images.filter((i) => !isInside(staging, i.path));
+              plan.images = plan.images.filter((i) => isInside(staging, i.path));
+              plan.failures = [
+                ...plan.failures.map((f) => ({ ...f, path: path.isAbsolute(f.path) && isInside(staging, f.path) ? display(f.path) : f.path })),
+                ...outside.map((i) => ({ path: i.path, reason: 'outside the uploaded files; upload the image with its dataset' })),
+              ];
+            }
+            const report = await runImport(project.store, project.media, plan, {
+              signal: job.signal,
+              displayPath: display,
+              onProgress: (p) => {
+                job.progress({ phase: 'working', ...p });
+                // Let the grid fill in as images arrive, at most once a second.
+                if (p.imported > 0 && Date.now() - lastRefresh > 1000) {
+                  lastRefresh = Date.now();
+                  deps.emit().images.onChanged({ reason: 'import' });
+                }
+              },
+            });
+            if (report.classesCreated.length > 0) deps.emit().classes.onChanged(project.store.classes.list());
+            deps.emit().images.onChanged({ reason: 'import' });
+            return report;
+          } finally {
+            if (staging) await fs.promises.rm(staging, { recursive: true, force: true });
+          }
+        });
+        return { jobId };
+      },
+    },
+    exports: {
+      start: (request) => {
+        const project = session.require();
+        const { jobId } = jobs.start('export', (job) =>
+          exportDataset(project.store, project.media, request, {
+            signal: job.signal,
+            onProgress: (done, total) => job.progress({ phase: 'working', done, total }),
+          }),
+        );
+        return { jobId };
+      },
+    },
+    jobs: {
+      list: () => jobs.list(),
+      cancel: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    },
+  };
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, path.resolve(candidate));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** Resolves a path the browser named inside its upload's staging folder, and nowhere else. */
+function insideStaging(staging: string, relative: string): string {
+  const resolved = path.resolve(staging, relative.replace(/^[/\\]+/, ''));
+  if (!isInside(staging, resolved)) throw new StudioError('forbidden', `${relative} is outside the upload.`);
+  return resolved;
+}
