@@ -1,0 +1,23 @@
+/**
+ * The desktop app's composition root: the plain-Node studio, with Electron's settings store and
+ * folder picker, handed to the Electron shell in src-main/electron/.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStudio } from './studio.js';
+import { runDesktopApp } from './electron/app.js';
+import { pickDirectory } from './electron/dialogs.js';
+import { registerPrivilegedSchemes } from './electron/protocols.js';
+import { createElectronSettings } from './electron/settings.js';
+
+// Electron accepts privileged schemes only before the app is ready, so first of all.
+registerPrivilegedSchemes();
+
+// Bundled as dist/main/main.mjs, beside dist/preload and dist/renderer.
+const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+runDesktopApp({
+  createStudio: () => createStudio({ mode: 'desktop', settings: createElectronSettings(), pickDirectory }),
+  rendererDir: path.join(distDir, 'renderer'),
+  preloadPath: path.join(distDir, 'preload', 'preload.cjs'),
+});
