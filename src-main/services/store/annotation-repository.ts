@@ -28,7 +28,7 @@ export class AnnotationRepository {
 
   forImage(imageId: number): Annotation[] {
     const rows = this.db
-      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations WHERE image_id = ? ORDER BY created_at, id')
+      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations WHERE image_id = ? ORDER BY rowid')
       .all(imageId) as AnnotationRow[];
     return rows.map(toAnnotation);
   }
@@ -37,7 +37,7 @@ export class AnnotationRepository {
   byImage(): Map<number, Annotation[]> {
     const out = new Map<number, Annotation[]>();
     for (const row of this.db
-      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations ORDER BY image_id, created_at, id')
+      .prepare('SELECT id, image_id, class_id, kind, x, y, w, h, source FROM annotations ORDER BY image_id, rowid')
       .iterate() as IterableIterator<AnnotationRow>) {
       const list = out.get(row.image_id);
       const a = toAnnotation(row);

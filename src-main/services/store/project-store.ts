@@ -147,11 +147,8 @@ export class ProjectStore {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      this.db.close();
-    }
+    // Closing the last connection checkpoints the WAL; forcing it here could wait on a writer.
+    this.db.close();
   }
 
   private ensureFolders(): void {
