@@ -1,10 +1,10 @@
 /**
- * The preload: runs sandboxed beside the renderer and hands it `window.reticle`, two functions
+ * The preload: runs sandboxed beside the renderer and hands it `window.reticle`, three functions
  * and nothing else (never `ipcRenderer`, never an IPC event). Channels are checked against the
  * contract here as well as in main, so a compromised page cannot even reach other channels.
  * Bundled to CJS with its imports, since a sandboxed preload can only `require('electron')`.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT_CHANNEL, listChannels, studioContract, type Envelope, type PreloadBridge } from '@shared';
 
 const entries = listChannels(studioContract);
@@ -54,6 +54,13 @@ const bridge: PreloadBridge = {
     return () => {
       set.delete(entry);
     };
+  },
+  pathForFile(file) {
+    try {
+      return webUtils.getPathForFile(file);
+    } catch {
+      return '';
+    }
   },
 };
 

@@ -19,13 +19,18 @@ export type WireServerMessage = WireResult | WireEvent;
 export const IPC_EVENT_CHANNEL = 'reticle:event';
 
 /**
- * What the preload exposes as `window.reticle`: two functions, no Electron objects. Channels
+ * What the preload exposes as `window.reticle`: three functions, no Electron objects. Channels
  * are checked against the contract on both sides of the bridge; the renderer builds the typed
  * API on top with `createClient`.
  */
 export interface PreloadBridge {
   invoke(channel: string, input: unknown): Promise<Envelope>;
   on(channel: string, listener: (payload: unknown) => void): () => void;
+  /**
+   * The path on disk of a file the user dropped on the window, so the desktop app imports it in
+   * place instead of uploading it. Empty for files that have none (made in the page).
+   */
+  pathForFile(file: File): string;
 }
 
 /** URL schemes and routes the renderer uses for images, per host. */

@@ -295,8 +295,16 @@ export function createElectronDouble() {
     },
   };
 
+  /** Dropped files carry their disk path in this double, as `File` objects from a real drop do. */
+  const webUtils = {
+    getPathForFile(file: { path?: unknown }) {
+      if (typeof file?.path !== 'string') throw new TypeError('not a File from a drop');
+      return file.path;
+    },
+  };
+
   /** What `vi.mock('electron', …)` returns: the named exports the shell imports. */
-  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, ipcRenderer, protocol, session, shell, dialog, Menu, contextBridge };
+  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, ipcRenderer, protocol, session, shell, dialog, Menu, contextBridge, webUtils };
 
   /** A double of electron-store: its base class, `conf`, in the double's userData folder. */
   class FakeElectronStore extends Conf<Record<string, unknown>> {

@@ -365,12 +365,17 @@ describe('the preload', () => {
     return electron.contextBridge.exposed.reticle as PreloadBridge;
   }
 
-  it('exposes window.reticle with exactly two functions, and nothing else', async () => {
+  it('exposes window.reticle with exactly three functions, and nothing else', async () => {
     const bridge = await loadPreload();
     expect(Object.keys(electron.contextBridge.exposed)).toEqual(['reticle']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on']);
-    expect(typeof bridge.invoke).toBe('function');
-    expect(typeof bridge.on).toBe('function');
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on', 'pathForFile']);
+    for (const fn of Object.values(bridge)) expect(typeof fn).toBe('function');
+  });
+
+  it('gives the disk path of a dropped file, and an empty one for anything else', async () => {
+    const bridge = await loadPreload();
+    expect(bridge.pathForFile({ path: '/home/me/photos/a.jpg' } as unknown as File)).toBe('/home/me/photos/a.jpg');
+    expect(bridge.pathForFile({} as File)).toBe('');
   });
 
   it('carries contract calls to the studio', async () => {

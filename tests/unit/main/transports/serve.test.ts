@@ -111,9 +111,9 @@ describe('reticle serve', () => {
     const src = tempDir();
     const files = await Promise.all([1, 2].map((s) => makeImage(path.join(src, `f${s}.jpg`), { seed: s, width: 320, height: 200 })));
     const uploadId = 'upload-0001';
-    const put = (rel: string, body: Buffer) =>
+    const put = (rel: string, body: BodyInit) =>
       fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `reticle_token=${token}` } });
-    for (const f of files) expect((await put(`holiday/${path.basename(f)}`, fs.readFileSync(f))).status).toBe(201);
+    for (const f of files) expect((await put(`holiday/${path.basename(f)}`, new Uint8Array(fs.readFileSync(f)))).status).toBe(201);
     // Sent raw: fetch would normalize the encoded dots away before the server saw them.
     const escape = await new Promise<number>((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: new URL(base).port, method: 'PUT', path: `/upload/${uploadId}/%2e%2e/escape.jpg`, headers: { Cookie: `reticle_token=${token}` } }, (res) => {
@@ -170,9 +170,9 @@ describe('reticle serve', () => {
       categories: [{ id: 1, name: 'thing' }],
     };
     const uploadId = 'upload-coco-1';
-    const put = (rel: string, body: string | Buffer) => fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `reticle_token=${token}` } });
+    const put = (rel: string, body: BodyInit) => fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `reticle_token=${token}` } });
     await put('ds/annotations.json', JSON.stringify(coco));
-    await put('ds/mine.jpg', fs.readFileSync(mine));
+    await put('ds/mine.jpg', new Uint8Array(fs.readFileSync(mine)));
     await call('reticle:imports.start', { paths: ['ds/annotations.json'], uploadId, format: 'coco' });
     for (let i = 0; i < 200 && !events.some((e) => e.channel === 'reticle:jobs.onFinished'); i++) await new Promise((r) => setTimeout(r, 25));
     const finished = events.find((e) => e.channel === 'reticle:jobs.onFinished')?.payload as { report: { imported: number; failed: { path: string; reason: string }[] } };
