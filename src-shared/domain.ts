@@ -1,3 +1,5 @@
+import type { ErrorPayload } from './errors.js';
+
 /**
  * The studio's domain model as every side sees it. Geometry is always in image pixels of the
  * image as displayed (EXIF orientation applied), with the origin at the top-left corner.
@@ -175,7 +177,7 @@ export interface JobProgress {
 export type JobResult =
   | { jobId: string; kind: 'import'; status: 'ok' | 'cancelled'; report: ImportReport }
   | { jobId: string; kind: 'export'; status: 'ok' | 'cancelled'; report: ExportReport }
-  | { jobId: string; kind: JobKind; status: 'failed'; error: { code: string; message: string } };
+  | { jobId: string; kind: JobKind; status: 'failed'; error: ErrorPayload };
 
 export interface JobInfo {
   jobId: string;

@@ -99,7 +99,7 @@ async function cmdImport(argv: string[]): Promise<number> {
     const progress = new ProgressLine('import');
     const { jobId } = await api.imports.start({ paths: sources.map((s) => path.resolve(s)), format: format as 'auto' });
     const result = await waitForJob(api, jobId, progress);
-    if (result.status === 'failed') throw new StudioError(result.error.code as StudioError['code'], result.error.message);
+    if (result.status === 'failed') throw new StudioError(result.error.code, result.error.message);
     if (result.kind !== 'import') throw new StudioError('internal', 'unexpected job result');
     print(json, result.report, formatImportReport(result.report));
     return result.status === 'cancelled' ? 130 : 0;
@@ -124,7 +124,7 @@ async function cmdExport(argv: string[]): Promise<number> {
       overwrite: Boolean(values.overwrite),
     });
     const result = await waitForJob(api, jobId, progress);
-    if (result.status === 'failed') throw new StudioError(result.error.code as StudioError['code'], result.error.message);
+    if (result.status === 'failed') throw new StudioError(result.error.code, result.error.message);
     if (result.kind !== 'export') throw new StudioError('internal', 'unexpected job result');
     const r = result.report;
     print(

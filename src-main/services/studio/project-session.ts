@@ -2,6 +2,7 @@
  * The project open in this studio process, with the services bound to it. One project at a time,
  * as in the desktop window; opening another closes the first after its jobs stop.
  */
+import fs from 'node:fs';
 import { StudioError, type ProjectInfo } from '@shared';
 import { ProjectStore, type CreateProjectOptions } from '../store/project-store.js';
 import { MediaStore } from '../media/media-store.js';
@@ -40,6 +41,9 @@ export class ProjectSession {
 
   private adopt(store: ProjectStore): OpenProject {
     this.close();
+    // Uploads that never became an import (a cancelled or abandoned browser upload) are
+    // leftovers once the project is opened afresh: no import can be using them.
+    fs.rmSync(store.paths.staging, { recursive: true, force: true });
     this.current = { store, media: new MediaStore(store.paths), info: store.info() };
     return this.current;
   }

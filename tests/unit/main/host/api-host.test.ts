@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listChannels, studioContract } from '@shared';
@@ -51,5 +52,19 @@ describe('ApiHost over the studio services', () => {
     const { host } = createStudio({ mode: 'serve', settings: memorySettings() });
     expect(await host.invoke('reticle:app.pickDirectory', {}, ctx)).toMatchObject({ ok: false, error: { code: 'unsupported' } });
     expect(await host.invoke('reticle:app.info', undefined, ctx)).toMatchObject({ ok: true, value: { mode: 'serve', nativeDialogs: false, uploadsDroppedFiles: true } });
+  });
+});
+
+describe('uploads left behind', () => {
+  it('are cleared when the project is opened again', async () => {
+    const { host, dispose } = createStudio({ mode: 'serve', settings: memorySettings() });
+    const dir = path.join(tempDir(), 'p');
+    await host.invoke('reticle:projects.create', { dir, name: 'p', task: 'detect' }, ctx);
+    const leftover = path.join(dir, '.staging', 'upload-abandoned', 'a.jpg');
+    fs.mkdirSync(path.dirname(leftover), { recursive: true });
+    fs.writeFileSync(leftover, 'half an upload');
+    await host.invoke('reticle:projects.open', { dir }, ctx);
+    expect(fs.existsSync(path.join(dir, '.staging'))).toBe(false);
+    await dispose();
   });
 });

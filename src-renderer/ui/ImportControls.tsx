@@ -1,0 +1,140 @@
+/**
+ * Ways to bring images in. In a browser: pick a folder or files (uploaded to the server first),
+ * or name a path on the server. On the desktop: a native folder picker (drag and drop arrives
+ * with the Electron work).
+ */
+import { useRef, useState, type FormEvent } from 'react';
+import type { ImportFormat } from '@shared';
+import { entriesFromFileList } from '../import/dropped-files.js';
+import { ErrorMessage } from './ErrorMessage.js';
+import { useAction, useSlice, useStudio } from './studio-context.js';
+
+export const IMPORT_FORMATS: { value: ImportFormat; label: string }[] = [
+  { value: 'auto', label: 'Detect the format' },
+  { value: 'images', label: 'Images only' },
+  { value: 'yolo', label: 'YOLO dataset' },
+  { value: 'coco', label: 'COCO JSON' },
+  { value: 'folders', label: 'Class folders' },
+];
+
+export function ImportControls({ format, onFormat }: { format: ImportFormat; onFormat: (f: ImportFormat) => void }) {
+  const { project, jobs } = useStudio();
+  const uploads = useSlice(project, (s) => s.appInfo?.uploadsDroppedFiles ?? false);
+  const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
+  const uploading = useSlice(jobs, (s) => s.upload !== null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const [serverPath, setServerPath] = useState('');
+  const [showServerPath, setShowServerPath] = useState(false);
+
+  const importFiles = useAction(async (files: File[]) => {
+    if (files.length === 0) return;
+    await jobs.getState().importUpload(entriesFromFileList(files), format);
+  });
+  const importPath = useAction(async (path: string) => {
+    await jobs.getState().importPaths([path], format);
+    setServerPath('');
+  });
+  const pickFolder = useAction(async () => {
+    const dir = await project.getState().pickDirectory('Import a folder of images or a dataset');
+    if (dir) await jobs.getState().importPaths([dir], format);
+  });
+
+  const onServerPath = (e: FormEvent) => {
+    e.preventDefault();
+    if (serverPath.trim()) void importPath.run(serverPath.trim());
+  };
+
+  return (
+    <div className="import-controls">
+      <div className="import-buttons">
+        {uploads ? (
+          <>
+            <button type="button" className="primary" onClick={() => folderInput.current?.click()} disabled={uploading} data-testid="import-folder-button">
+              Import folder…
+            </button>
+            <button type="button" onClick={() => filesInput.current?.click()} disabled={uploading} data-testid="import-files-button">
+              Import files…
+            </button>
+            <input
+              ref={folderInput}
+              type="file"
+              className="visually-hidden"
+              tabIndex={-1}
+              aria-hidden="true"
+              data-testid="import-folder-input"
+              multiple
+              {...{ webkitdirectory: '', directory: '' }}
+              onChange={(e) => {
+                const input = e.currentTarget;
+                // Copy the list before clearing the input, so picking the same folder again still fires.
+                const files = input.files ? Array.from(input.files) : [];
+                input.value = '';
+                void importFiles.run(files);
+              }}
+            />
+            <input
+              ref={filesInput}
+              type="file"
+              className="visually-hidden"
+              tabIndex={-1}
+              aria-hidden="true"
+              data-testid="import-files-input"
+              multiple
+              accept="image/*"
+              onChange={(e) => {
+                const input = e.currentTarget;
+                // Copy the list before clearing the input, so picking the same folder again still fires.
+                const files = input.files ? Array.from(input.files) : [];
+                input.value = '';
+                void importFiles.run(files);
+              }}
+            />
+          </>
+        ) : (
+          nativeDialogs && (
+            <button type="button" className="primary" onClick={() => void pickFolder.run()} disabled={pickFolder.pending} data-testid="import-pick-folder">
+              Import folder…
+            </button>
+          )
+        )}
+        <button type="button" className="link-button" onClick={() => setShowServerPath((v) => !v)} aria-expanded={showServerPath} data-testid="import-server-path-toggle">
+          {uploads ? 'Import from a path on the server…' : 'Import from a path…'}
+        </button>
+        <label className="format-select">
+          <span>Format</span>
+          <select value={format} onChange={(e) => onFormat(e.target.value as ImportFormat)} data-testid="import-format">
+            {IMPORT_FORMATS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {showServerPath && (
+        <form className="server-path" onSubmit={onServerPath}>
+          <label className="visually-hidden" htmlFor="import-server-path">
+            Absolute path of a folder or file on the server
+          </label>
+          <input
+            id="import-server-path"
+            data-testid="import-server-path"
+            placeholder="/data/datasets/forklifts"
+            value={serverPath}
+            onChange={(e) => setServerPath(e.target.value)}
+            spellCheck={false}
+          />
+          <button type="submit" disabled={importPath.pending || !serverPath.trim()} data-testid="import-server-path-submit">
+            Import
+          </button>
+        </form>
+      )}
+      <ErrorMessage error={importFiles.error ?? importPath.error ?? pickFolder.error} testId="import-error" onDismiss={() => {
+        importFiles.clear();
+        importPath.clear();
+        pickFolder.clear();
+      }} />
+    </div>
+  );
+}

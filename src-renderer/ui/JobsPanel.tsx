@@ -1,0 +1,180 @@
+/** Running jobs with their progress and a Cancel button, the upload before an import, and the reports of finished imports. */
+import type { ImportReport, JobResult } from '@shared';
+import { ErrorMessage } from './ErrorMessage.js';
+import { formatBytes } from './ImageViewer.js';
+import type { RunningJob } from '../stores/jobs-store.js';
+import { useAction, useSlice, useStudio } from './studio-context.js';
+
+export function JobsPanel() {
+  const { jobs } = useStudio();
+  const running = useSlice(jobs, (s) => s.running);
+  const results = useSlice(jobs, (s) => s.results);
+  const upload = useSlice(jobs, (s) => s.upload);
+
+  if (running.length === 0 && results.length === 0 && !upload) return null;
+  return (
+    <section className="jobs" aria-label="Jobs">
+      {upload && (
+        <div className="job" data-testid="upload-progress">
+          <div className="job-line">
+            <strong>{upload.cancelling ? 'Cancelling upload…' : 'Uploading'}</strong>
+            <span className="muted">
+              {upload.progress.filesDone} / {upload.progress.filesTotal} files · {formatBytes(upload.progress.bytesDone)} of {formatBytes(upload.progress.bytesTotal)}
+            </span>
+            <button type="button" onClick={() => jobs.getState().cancelUpload()} disabled={upload.cancelling} data-testid="upload-cancel">
+              Cancel
+            </button>
+          </div>
+          <Progress done={upload.progress.bytesDone} total={upload.progress.bytesTotal} label="Upload progress" />
+        </div>
+      )}
+      {running.map((job) => (
+        <RunningJobRow key={job.jobId} job={job} />
+      ))}
+      {results.map((result) =>
+        result.kind === 'import' ? <ImportResultPanel key={result.jobId} result={result} /> : <ExportResultLine key={result.jobId} result={result} />,
+      )}
+    </section>
+  );
+}
+
+function Progress({ done, total, label }: { done: number; total: number; label: string }) {
+  const indeterminate = total <= 0;
+  return (
+    <div className={`progress${indeterminate ? ' indeterminate' : ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={indeterminate ? undefined : total} aria-valuenow={indeterminate ? undefined : done}>
+      <div className="progress-fill" style={{ width: indeterminate ? undefined : `${Math.min(100, (100 * done) / total)}%` }} />
+    </div>
+  );
+}
+
+const PHASES = { scanning: 'Looking for files', working: 'Working', finishing: 'Finishing' } as const;
+
+export function RunningJobRow({ job }: { job: RunningJob }) {
+  const { jobs } = useStudio();
+  const cancel = useAction(() => jobs.getState().cancel(job.jobId));
+  const p = job.progress;
+  const title = job.kind === 'import' ? 'Importing' : 'Exporting';
+  return (
+    <div className="job" data-testid={`job-${job.kind}`} data-job-id={job.jobId}>
+      <div className="job-line">
+        <strong>{title}</strong>
+        <span className="muted">{p ? PHASES[p.phase] : 'Starting…'}</span>
+        {p && (
+          <span className="job-counts" data-testid="job-counts">
+            {p.done.toLocaleString()} / {p.total.toLocaleString()}
+            {p.imported !== undefined && <> · {p.imported.toLocaleString()} imported</>}
+            {p.duplicates !== undefined && <> · {p.duplicates.toLocaleString()} duplicates</>}
+            {p.failed !== undefined && <> · {p.failed.toLocaleString()} failed</>}
+          </span>
+        )}
+        <button type="button" onClick={() => void cancel.run()} disabled={cancel.pending} data-testid="job-cancel">
+          Cancel
+        </button>
+      </div>
+      <Progress done={p?.done ?? 0} total={p?.total ?? 0} label={`${title} progress`} />
+      {p?.current && <div className="job-current muted small" title={p.current}>{p.current}</div>}
+      <ErrorMessage error={cancel.error} testId="job-cancel-error" onDismiss={cancel.clear} />
+    </div>
+  );
+}
+
+/** Exports report in their dialog; this line stays for when the dialog was closed meanwhile. */
+function ExportResultLine({ result }: { result: JobResult }) {
+  const { jobs } = useStudio();
+  return (
+    <div className={`report${result.status === 'failed' ? ' report-failed' : ''}`} data-testid="export-result">
+      <div className="job-line">
+        {result.status === 'failed' ? (
+          <span>
+            <strong>The export failed:</strong> {result.error.message}
+          </span>
+        ) : result.kind === 'export' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? 'Export cancelled' : 'Exported'}</strong> {result.report.images} images to <code>{result.report.outDir}</code>
+          </span>
+        ) : null}
+        <button type="button" className="link-button" onClick={() => jobs.getState().dismiss(result.jobId)}>
+          Dismiss
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function ImportResultPanel({ result }: { result: JobResult }) {
+  const { jobs } = useStudio();
+  const dismiss = () => jobs.getState().dismiss(result.jobId);
+  if (result.status === 'failed') {
+    return (
+      <div className="report report-failed" data-testid="import-report" data-status="failed">
+        <div className="job-line">
+          <strong>The import failed</strong>
+          <button type="button" className="link-button" onClick={dismiss} aria-label="Dismiss">
+            Dismiss
+          </button>
+        </div>
+        <ErrorMessage error={result.error} testId="import-report-error" />
+      </div>
+    );
+  }
+  if (result.kind !== 'import') return null;
+  const report: ImportReport = result.report;
+  return (
+    <div className="report" data-testid="import-report" data-status={result.status}>
+      <div className="job-line">
+        <strong>{result.status === 'cancelled' ? 'Import cancelled' : 'Import finished'}</strong>
+        <span className="muted">
+          {report.format} · {(report.durationMs / 1000).toFixed(1)} s
+        </span>
+        <button type="button" className="link-button" onClick={dismiss} data-testid="import-report-dismiss">
+          Dismiss
+        </button>
+      </div>
+      <dl className="report-figures">
+        <div>
+          <dt>Imported</dt>
+          <dd data-testid="report-imported">{report.imported}</dd>
+        </div>
+        <div>
+          <dt>Duplicates</dt>
+          <dd data-testid="report-duplicates">{report.duplicates}</dd>
+        </div>
+        <div>
+          <dt>Skipped</dt>
+          <dd data-testid="report-skipped">{report.skipped}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd data-testid="report-failed">{report.failed.length}</dd>
+        </div>
+        {report.annotations > 0 && (
+          <div>
+            <dt>Annotations</dt>
+            <dd data-testid="report-annotations">{report.annotations}</dd>
+          </div>
+        )}
+      </dl>
+      {report.classesCreated.length > 0 && <p className="small">New classes: {report.classesCreated.join(', ')}</p>}
+      {report.failed.length > 0 && (
+        <table className="failures" data-testid="report-failures">
+          <caption className="visually-hidden">Files that could not be imported</caption>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.failed.slice(0, 500).map((f, i) => (
+              <tr key={`${i}:${f.path}`} data-testid="report-failure">
+                <td className="wrap">{f.path}</td>
+                <td>{f.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {report.failed.length > 500 && <p className="muted small">and {report.failed.length - 500} more.</p>}
+    </div>
+  );
+}

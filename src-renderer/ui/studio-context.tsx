@@ -1,0 +1,51 @@
+/** Hands the stores to components, and the small hooks every form uses. */
+import { createContext, useCallback, useContext, useState } from 'react';
+import { useStore } from 'zustand';
+import type { StoreApi } from 'zustand/vanilla';
+import { StudioError, type ErrorPayload } from '@shared';
+import type { Studio } from '../stores/studio.js';
+
+const StudioContext = createContext<Studio | null>(null);
+export const StudioProvider = StudioContext.Provider;
+
+export function useStudio(): Studio {
+  const studio = useContext(StudioContext);
+  if (!studio) throw new Error('useStudio outside <StudioProvider>');
+  return studio;
+}
+
+/** Reads a slice of one of the studio's stores and re-renders when it changes. */
+export function useSlice<S, T>(store: StoreApi<S>, select: (state: S) => T): T {
+  return useStore(store, select);
+}
+
+export function toErrorPayload(err: unknown): ErrorPayload {
+  if (err instanceof StudioError) return { code: err.code, message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Runs a store action for a form: tracks whether it is under way and keeps its error to show
+ * next to the form. Errors are shown, never swallowed.
+ */
+export function useAction<A extends unknown[], R>(action: (...args: A) => Promise<R>) {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ErrorPayload | null>(null);
+  const run = useCallback(
+    async (...args: A): Promise<R | undefined> => {
+      setPending(true);
+      setError(null);
+      try {
+        return await action(...args);
+      } catch (err) {
+        setError(toErrorPayload(err));
+        return undefined;
+      } finally {
+        setPending(false);
+      }
+    },
+    [action],
+  );
+  const clear = useCallback(() => setError(null), []);
+  return { run, pending, error, clear };
+}

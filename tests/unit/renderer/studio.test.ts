@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, mediaUrl, studioContract, type ClassDef, type ClientTransport, type Envelope, type ImageRecord, type ProjectInfo } from '@shared';
+import { composeStudio, type Studio } from '../../../src-renderer/stores/studio.js';
+import { createConnectionStore } from '../../../src-renderer/stores/connection-store.js';
+
+function image(id: number, name: string): ImageRecord {
+  return { id, hash: String(id).padStart(64, '0'), name, originalPath: name, format: 'jpeg', width: 100, height: 80, bytes: 10, status: 'new', split: null, splitPinned: false, annotationCount: 0, createdAt: '' };
+}
+
+function project(dir: string, name: string): ProjectInfo {
+  return { dir, name, task: 'detect', multiLabel: false, createdAt: '', schemaVersion: 1 };
+}
+
+/** A studio in memory: two projects with their own images, events pushed by the test. */
+function fakeHost() {
+  const projects: Record<string, { info: ProjectInfo; images: ImageRecord[]; classes: ClassDef[] }> = {
+    '/p/cats': { info: project('/p/cats', 'Cats'), images: [image(1, 'cat1.jpg'), image(2, 'cat2.jpg')], classes: [{ id: 1, name: 'cat', color: '#ff0000', order: 0 }] },
+    '/p/dogs': { info: project('/p/dogs', 'Dogs'), images: [image(7, 'dog.jpg')], classes: [] },
+  };
+  let current: string | null = '/p/cats';
+  const calls: string[] = [];
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const open = () => (current ? projects[current] : null);
+  const answer = (channel: string, input: unknown): unknown => {
+    const name = channel.replace('reticle:', '');
+    switch (name) {
+      case 'app.info':
+        return { version: 't', mode: 'serve', platform: 'linux', nativeDialogs: false, uploadsDroppedFiles: true };
+      case 'app.recentProjects':
+        return [];
+      case 'projects.current':
+        return open()?.info ?? null;
+      case 'projects.open':
+        current = (input as { dir: string }).dir;
+        return open()!.info;
+      case 'classes.list':
+        return open()!.classes;
+      case 'images.counts': {
+        const n = open()!.images.length;
+        return { all: n, labeled: 0, unlabeled: n, byStatus: { new: n, in_progress: 0, done: 0, review: 0 }, byClass: {} };
+      }
+      case 'images.list': {
+        const { offset = 0, limit = 200 } = input as { offset?: number; limit?: number };
+        const all = open()!.images;
+        return { total: all.length, offset, items: all.slice(offset, offset + limit) };
+      }
+      case 'jobs.list':
+        return [];
+      default:
+        throw new Error(`unexpected ${channel}`);
+    }
+  };
+  const transport: ClientTransport = {
+    async invoke(channel, input): Promise<Envelope> {
+      calls.push(channel.replace('reticle:', ''));
+      return { ok: true, value: answer(channel, input) };
+    },
+    subscribe(channel, listener) {
+      if (!listeners.has(channel)) listeners.set(channel, new Set());
+      listeners.get(channel)!.add(listener);
+      return () => listeners.get(channel)!.delete(listener);
+    },
+  };
+  const emit = (channel: string, payload: unknown) => listeners.get(`reticle:${channel}`)?.forEach((l) => l(payload));
+  const host = { kind: 'serve' as const, api: createClient(studioContract, transport), media: (kind: 'thumb' | 'image', id: number) => mediaUrl('serve', kind, id) };
+  return { host, projects, calls, emit, current: () => current };
+}
+
+const settle = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+let studio: Studio | null = null;
+afterEach(() => studio?.dispose());
+
+describe('the studio stores together', () => {
+  it('loads the open project with its classes, counts and first images', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    expect(studio.project.getState()).toMatchObject({ ready: true, project: { name: 'Cats' }, counts: { all: 2 } });
+    expect(studio.project.getState().classes.map((c) => c.name)).toEqual(['cat']);
+    expect(studio.grid.getState().itemAt(1)?.name).toBe('cat2.jpg');
+  });
+
+  it('refreshes the grid and the counts once for a burst of image changes', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    fake.projects['/p/cats'].images.push(image(3, 'cat3.jpg'));
+    fake.calls.length = 0;
+    for (let i = 0; i < 20; i++) fake.emit('images.onChanged', { reason: 'import' });
+    await settle(450);
+    expect(fake.calls.filter((c) => c === 'images.counts')).toHaveLength(1);
+    expect(fake.calls.filter((c) => c === 'images.list')).toHaveLength(1);
+    expect(studio.project.getState().counts?.all).toBe(3);
+    expect(studio.grid.getState().total).toBe(3);
+    expect(studio.grid.getState().itemAt(2)?.name).toBe('cat3.jpg');
+  });
+
+  it('takes class changes pushed by the host, in their order', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    fake.emit('classes.onChanged', [
+      { id: 2, name: 'lynx', color: '#00ff00', order: 1 },
+      { id: 1, name: 'cat', color: '#ff0000', order: 0 },
+    ]);
+    expect(studio.project.getState().classes.map((c) => c.name)).toEqual(['cat', 'lynx']);
+  });
+
+  it('shows the other project, not stale images of the first, when another project opens', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    studio.project.getState().setFilter({ kind: 'unlabeled' });
+    await settle();
+    await studio.viewer.getState().open(0);
+    expect(studio.viewer.getState().image?.name).toBe('cat1.jpg');
+
+    await studio.project.getState().open('/p/dogs');
+    await settle();
+    expect(studio.project.getState().project?.name).toBe('Dogs');
+    expect(studio.project.getState().filter).toEqual({ kind: 'all' });
+    expect(studio.viewer.getState().index).toBeNull();
+    expect(studio.project.getState().classes).toEqual([]);
+    expect(studio.grid.getState().total).toBe(1);
+    expect(studio.grid.getState().itemAt(0)?.name).toBe('dog.jpg');
+  });
+
+  it('follows the host when the project is closed elsewhere', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    fake.emit('projects.onChanged', null);
+    expect(studio.project.getState().project).toBeNull();
+    expect(studio.grid.getState().total).toBeNull();
+  });
+
+  it('walks the viewer through the list and stops at its ends', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    fake.calls.length = 0;
+    await studio.viewer.getState().open(0);
+    await studio.viewer.getState().step(-1);
+    expect(studio.viewer.getState().image?.name).toBe('cat1.jpg');
+    await studio.viewer.getState().step(1);
+    expect(studio.viewer.getState().image?.name).toBe('cat2.jpg');
+    await studio.viewer.getState().step(1);
+    expect(studio.viewer.getState()).toMatchObject({ index: 1, image: { name: 'cat2.jpg' } });
+    studio.viewer.getState().close();
+    expect(studio.viewer.getState().index).toBeNull();
+  });
+});
