@@ -1,7 +1,7 @@
 /**
  * Ways to bring images in. In a browser: pick a folder or files (uploaded to the server first),
- * or name a path on the server. On the desktop: a native folder picker (drag and drop arrives
- * with the Electron work).
+ * or name a path on the server. On the desktop: a native folder picker, and a file picker whose
+ * files are imported in place by their disk paths (as dropped files are).
  */
 import { useRef, useState, type FormEvent } from 'react';
 import type { ImportFormat } from '@shared';
@@ -18,7 +18,7 @@ export const IMPORT_FORMATS: { value: ImportFormat; label: string }[] = [
 ];
 
 export function ImportControls({ format, onFormat }: { format: ImportFormat; onFormat: (f: ImportFormat) => void }) {
-  const { project, jobs } = useStudio();
+  const { project, jobs, host } = useStudio();
   const uploads = useSlice(project, (s) => s.appInfo?.uploadsDroppedFiles ?? false);
   const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const uploading = useSlice(jobs, (s) => s.upload !== null);
@@ -34,6 +34,10 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
   const importPath = useAction(async (path: string) => {
     await jobs.getState().importPaths([path], format);
     setServerPath('');
+  });
+  const importDesktopFiles = useAction(async (files: File[]) => {
+    const paths = files.map((f) => host.pathForFile!(f)).filter(Boolean);
+    if (paths.length) await jobs.getState().importPaths(paths, format);
   });
   const pickFolder = useAction(async () => {
     const dir = await project.getState().pickDirectory('Import a folder of images or a dataset');
@@ -92,11 +96,36 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
             />
           </>
         ) : (
-          nativeDialogs && (
-            <button type="button" className="primary" onClick={() => void pickFolder.run()} disabled={pickFolder.pending} data-testid="import-pick-folder">
-              Import folder…
-            </button>
-          )
+          <>
+            {nativeDialogs && (
+              <button type="button" className="primary" onClick={() => void pickFolder.run()} disabled={pickFolder.pending} data-testid="import-pick-folder">
+                Import folder…
+              </button>
+            )}
+            {host.pathForFile && (
+              <>
+                <button type="button" onClick={() => filesInput.current?.click()} data-testid="import-files-button">
+                  Import files…
+                </button>
+                <input
+                  ref={filesInput}
+                  type="file"
+                  className="visually-hidden"
+                  tabIndex={-1}
+                  aria-hidden="true"
+                  data-testid="import-files-input"
+                  multiple
+                  accept=".jpg,.jpeg,.png,.webp,.bmp,.tif,.tiff,.json,.yaml,.yml"
+                  onChange={(e) => {
+                    const input = e.currentTarget;
+                    const files = input.files ? Array.from(input.files) : [];
+                    input.value = '';
+                    void importDesktopFiles.run(files);
+                  }}
+                />
+              </>
+            )}
+          </>
         )}
         <button type="button" className="link-button" onClick={() => setShowServerPath((v) => !v)} aria-expanded={showServerPath} data-testid="import-server-path-toggle">
           {uploads ? 'Import from a path on the server…' : 'Import from a path…'}
@@ -130,8 +159,9 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
           </button>
         </form>
       )}
-      <ErrorMessage error={importFiles.error ?? importPath.error ?? pickFolder.error} testId="import-error" onDismiss={() => {
+      <ErrorMessage error={importFiles.error ?? importDesktopFiles.error ?? importPath.error ?? pickFolder.error} testId="import-error" onDismiss={() => {
         importFiles.clear();
+        importDesktopFiles.clear();
         importPath.clear();
         pickFolder.clear();
       }} />
