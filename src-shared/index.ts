@@ -5,3 +5,4 @@ export * from './contract/define.js';
 export * from './contract/studio.js';
 export * from './contract/client.js';
 export * from './contract/wire.js';
+export * from './runtime-protocol.js';

@@ -1,25 +1,91 @@
-"""`python -m reticle_runtime <command>`: one JSON object per line on stdout."""
+"""`python -m reticle_runtime <command> [args]`: one JSON object per line on stdout, logs on stderr.
 
-import json
+Commands: `version`, `env`, `train --spec FILE.json`, `export --weights X.pt --format onnx`.
+Exit status: 0 when the command did its job (a training run stopped by the user included),
+1 after an `error` line, 2 for a command line the runtime does not understand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
 import sys
+import traceback
+from typing import NoReturn
 
-from . import PROTOCOL_VERSION, __version__
+from . import __version__, protocol
+from .errors import RuntimeFailure, describe
 
-COMMANDS = ("version",)
-
-
-def emit(kind: str, **fields) -> None:
-    sys.stdout.write(json.dumps({"v": PROTOCOL_VERSION, "type": kind, **fields}) + "\n")
-    sys.stdout.flush()
+COMMANDS = ("version", "env", "train", "export")
 
 
-def main(argv: list[str]) -> int:
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage and exits; the studio needs an `error` line instead."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m reticle_runtime", description="Reticle Studio's training runtime (JSON lines on stdout).")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("version", help="the runtime and protocol versions")
+    sub.add_parser("env", help="what this environment can train on, each device tested")
+    train = sub.add_parser("train", help="train a YOLO model from a JSON spec")
+    train.add_argument("--spec", required=True, help="path of the training spec (JSON)")
+    export = sub.add_parser("export", help="export trained weights")
+    export.add_argument("--weights", required=True)
+    export.add_argument("--format", default="onnx")
+    export.add_argument("--imgsz", type=int, default=None)
+    export.add_argument("--opset", type=int, default=None)
+    return parser
+
+
+def dispatch(args: argparse.Namespace, emit: protocol.Emit) -> int:
+    # Each command module is imported only when used: `env` must run where the others cannot.
+    if args.command == "version":
+        emit(protocol.version(runtime=__version__, python=platform.python_version()))
+        return 0
+    if args.command == "env":
+        from . import env
+
+        return env.run(emit)
+    if args.command == "train":
+        from . import train
+
+        return train.run(args.spec, emit)
+    if args.command == "export":
+        from . import export
+
+        return export.run(args.weights, args.format, args.imgsz, args.opset, emit)
+    raise UsageError(f"unknown command; expected one of {', '.join(COMMANDS)}")
+
+
+def main(argv: list[str], emit: protocol.Emit) -> int:
     if not argv or argv[0] not in COMMANDS:
-        emit("error", message=f"unknown command; expected one of {', '.join(COMMANDS)}")
+        emit(protocol.error(code="usage", message=f"unknown command; expected one of {', '.join(COMMANDS)}", hint=None))
         return 2
-    emit("version", runtime=__version__, protocol=PROTOCOL_VERSION, python=sys.version.split()[0])
-    return 0
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        emit(protocol.error(code="usage", message=str(exc), hint=None))
+        return 2
+    try:
+        return dispatch(args, emit)
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one error line
+        if isinstance(exc, SystemExit) and exc.code in (0, None):
+            return 0
+        if not isinstance(exc, RuntimeFailure):
+            traceback.print_exc(file=sys.stderr)
+        failure = describe(exc)
+        print(f"[reticle] error {failure.code}: {failure.message}", file=sys.stderr, flush=True)
+        emit(protocol.error(code=failure.code, message=failure.message, hint=failure.hint))
+        return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], protocol.open_protocol_channel()))

@@ -1,0 +1,290 @@
+"""The runtime as the studio sees it: `python -m reticle_runtime ...` in a subprocess, its JSON lines.
+
+CI has no torch and no Ultralytics, so these runs put the test doubles in tests/doubles on
+PYTHONPATH (and only these tests do). What is asserted is what the app reads: message order,
+that stdout is nothing but protocol lines, exit codes, files on disk, and that each scenario's
+messages have exactly the types and keys of its golden file in tests/fixtures/runtime/,
+recorded from the real Ultralytics.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+from typing import Any
+
+from tests.runtime_process import DOUBLES, MISSING, RuntimeRun, environment, read_fixture, run_to_end, shapes_by_type
+
+TRAIN_TIMEOUT = 60
+
+
+def make_dataset(root: Path, names: tuple[str, ...] = ("cat", "dog", "bird"), train: int = 10, val: int = 4) -> Path:
+    """Enough of a YOLO dataset for the double: a data.yaml and image files it can count."""
+    for split, count in (("train", train), ("val", val)):
+        folder = root / "images" / split
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            (folder / f"{i}.jpg").write_bytes(b"")
+    body = "".join(f"  {i}: {n}\n" for i, n in enumerate(names))
+    data = root / "data.yaml"
+    data.write_text(f"path: {root}\ntrain: images/train\nval: images/val\nnames:\n{body}", encoding="utf-8")
+    return data
+
+
+class RuntimeTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.root = Path(tmp.name).resolve()
+        self.data = make_dataset(self.root / "dataset")
+
+    def spec(self, name: str = "run-1", **changes: Any) -> str:
+        body = {
+            "data": str(self.data),
+            "model": "yolo11n.yaml",
+            "epochs": 3,
+            "imgsz": 128,
+            "batch": 4,
+            "device": "cpu",
+            "project": str(self.root / "runs"),
+            "name": name,
+            "hyperparameters": {"lr0": 0.01, "patience": 50},
+            "resume": False,
+            "stop_file": str(self.root / f"{name}.stop"),
+            **changes,
+        }
+        path = self.root / f"{name}-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(body), encoding="utf-8")
+        return str(path)
+
+    def env(self, batch_seconds: float = 0.002, **extra: str) -> dict[str, str]:
+        return environment([DOUBLES], ULTRALYTICS_DOUBLE_BATCH_SECONDS=str(batch_seconds), **extra)
+
+    def start(self, args: list[str], env: dict[str, str]) -> RuntimeRun:
+        run = RuntimeRun(args, env)
+        self.addCleanup(run.close)
+        return run
+
+    def assert_only_protocol_lines(self, messages: list[dict[str, Any]], stderr: str = "") -> None:
+        bad = [m for m in messages if m["type"] == "__not_json__"]
+        self.assertEqual(bad, [], f"stdout carried something other than protocol lines\n{stderr[-2000:]}")
+
+    def assert_like_fixture(self, messages: list[dict[str, Any]], fixture: str) -> None:
+        """Same message types, and for each type exactly the same keys, as the golden file."""
+        expected, actual = shapes_by_type(read_fixture(fixture)), shapes_by_type(messages)
+        self.assertEqual(sorted(actual), sorted(expected), f"message types differ from {fixture}.jsonl")
+        for kind in expected:
+            self.assertEqual(actual[kind], expected[kind], f"'{kind}' keys differ from {fixture}.jsonl")
+
+    def assert_error(self, rc: int, messages: list[dict[str, Any]], code: str) -> dict[str, Any]:
+        self.assertEqual(rc, 1)
+        self.assertEqual([m["type"] for m in messages], ["error"], messages)
+        error = messages[0]
+        self.assertEqual(error["code"], code, error)
+        self.assertTrue(error["message"] and error["hint"])
+        return error
+
+
+class TrainTest(RuntimeTestCase):
+    def test_a_run_reports_started_progress_epochs_checkpoints_and_finished_in_order(self):
+        rc, messages, stderr = run_to_end(["train", "--spec", self.spec()], self.env(), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        self.assert_only_protocol_lines(messages, stderr)
+        self.assertIn("Ultralytics (double)", stderr, "the library's own stdout printing belongs in the log")
+        types = [m["type"] for m in messages]
+        self.assertEqual(types[0], "started")
+        self.assertEqual(types[1], "progress")
+        self.assertEqual(types[-1], "finished")
+        epochs = [m for m in messages if m["type"] == "epoch"]
+        self.assertEqual([e["epoch"] for e in epochs], [1, 2, 3])
+        after_epochs = [types[types.index("epoch", i) + 1] for i in range(len(types)) if types[i] == "epoch"]
+        self.assertEqual(after_epochs, ["checkpoint"] * 3)
+        started, finished = messages[0], messages[-1]
+        self.assertEqual((started["train_images"], started["val_images"], started["classes"]), (10, 4, ["cat", "dog", "bird"]))
+        self.assertEqual(started["device"], "cpu")
+        self.assertIn("train/box_loss", epochs[0]["losses"])
+        self.assertIn("metrics/mAP50-95(B)", epochs[0]["metrics"])
+        self.assertIn("lr/pg0", epochs[0]["lr"])
+        self.assertLess(abs(epochs[-1]["t"] - time.time()), 60)
+        self.assertEqual(finished["epochs_completed"], 3)
+        self.assertFalse(finished["stopped_by_user"] or finished["stopped_early"])
+        self.assertEqual([c["class"] for c in finished["per_class"]], ["cat", "dog", "bird"])
+        self.assertEqual(finished["confusion_matrix"]["names"], ["cat", "dog", "bird", "background"])
+        for key in ("best", "last", "results_csv"):
+            self.assertTrue(Path(finished["artifacts"][key]).is_file(), key)
+        self.assert_like_fixture(messages, "train-normal")
+
+    def test_the_stop_file_ends_the_run_early_with_resumable_weights_and_resume_continues(self):
+        spec = self.spec(epochs=8)
+        run = self.start(["train", "--spec", spec], self.env(batch_seconds=0.05))
+        run.wait_for("epoch", TRAIN_TIMEOUT)
+        (self.root / "run-1.stop").touch()
+        self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
+        self.assert_only_protocol_lines(run.messages)
+        finished = run.messages[-1]
+        self.assertEqual(finished["type"], "finished")
+        self.assertTrue(finished["stopped_by_user"])
+        self.assertTrue(finished["resumable"])
+        self.assertLess(finished["epochs_completed"], 8)
+        last = Path(finished["artifacts"]["last"])
+        self.assertGreaterEqual(json.loads(last.read_text())["epoch"], 0, "last.pt must keep its training state")
+        self.assertTrue(Path(finished["artifacts"]["best"]).is_file())
+        self.assert_like_fixture(run.messages, "train-stopped")
+
+        rc, resumed, stderr = run_to_end(["train", "--spec", self.spec(epochs=8, resume=True)], self.env(), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        self.assertEqual(resumed[0]["type"], "started")
+        self.assertTrue(resumed[0]["resumed"])
+        self.assertEqual(resumed[0]["start_epoch"], finished["epochs_completed"] + 1)
+        self.assertEqual([m["epoch"] for m in resumed if m["type"] == "epoch"], list(range(finished["epochs_completed"] + 1, 9)))
+        self.assertEqual(resumed[-1]["epochs_completed"], 8)
+        self.assertFalse(resumed[-1]["stopped_by_user"])
+        self.assert_like_fixture(resumed, "train-resumed")
+
+        rc, again, _ = run_to_end(["train", "--spec", self.spec(epochs=8, resume=True)], self.env(), TRAIN_TIMEOUT)
+        self.assert_error(rc, again, "nothing_to_resume")
+
+    @unittest.skipIf(sys.platform == "win32", "POSIX signals")
+    def test_sigint_stops_politely_and_a_second_one_interrupts(self):
+        run = self.start(["train", "--spec", self.spec(epochs=20)], self.env(batch_seconds=0.05))
+        run.wait_for("epoch", TRAIN_TIMEOUT)
+        run.interrupt()
+        self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
+        finished = run.messages[-1]
+        self.assertEqual(finished["type"], "finished")
+        self.assertTrue(finished["stopped_by_user"])
+        self.assertTrue(Path(finished["artifacts"]["last"]).is_file())
+
+        impatient = self.start(["train", "--spec", self.spec("run-2", epochs=20)], self.env(batch_seconds=0.2))
+        impatient.wait_for("progress", TRAIN_TIMEOUT)
+        impatient.proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        impatient.proc.send_signal(signal.SIGINT)
+        self.assertEqual(impatient.finish(TRAIN_TIMEOUT), 1)
+        self.assertEqual(impatient.messages[-1]["type"], "error")
+        self.assertEqual(impatient.messages[-1]["code"], "interrupted")
+
+    def test_patience_ends_the_run_early_without_calling_it_a_user_stop(self):
+        env = self.env(ULTRALYTICS_DOUBLE_PLATEAU_AFTER="1")
+        rc, messages, stderr = run_to_end(["train", "--spec", self.spec(epochs=10, hyperparameters={"patience": 2})], env, TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        finished = messages[-1]
+        self.assertTrue(finished["stopped_early"])
+        self.assertFalse(finished["stopped_by_user"] or finished["resumable"])
+        self.assertEqual(finished["epochs_completed"], 4)
+        self.assertEqual(finished["best_epoch"], 2)
+
+    def test_a_missing_dataset_is_one_error_line_and_exit_1(self):
+        rc, messages, _ = run_to_end(["train", "--spec", self.spec(data=str(self.root / "nowhere" / "data.yaml"))], self.env())
+        error = self.assert_error(rc, messages, "dataset_missing")
+        self.assertIn("nowhere", error["message"])
+        self.assert_like_fixture(messages, "train-error-dataset")
+
+    def test_failures_a_user_can_fix_come_with_their_own_codes(self):
+        broken = self.root / "broken.yaml"
+        broken.write_text("train: images/train\nnames:\n  0: cat\n", encoding="utf-8")
+        damaged = self.root / "damaged.pt"
+        damaged.write_bytes(b"\x0b\x00not a checkpoint")
+        cases = {
+            "dataset_invalid": self.spec(data=str(broken)),
+            "weights_invalid": self.spec(model=str(damaged)),
+            "weights_missing": self.spec(model=str(self.root / "gone.pt")),
+            "device_not_found": self.spec(device="0"),
+            "invalid_hyperparameter": self.spec(hyperparameters={"lr9": 1}),
+            "multi_gpu_unsupported": self.spec(device="0,1"),
+            "nothing_to_resume": self.spec(resume=True),
+            "invalid_spec": str(self.root / "no-spec.json"),
+        }
+        for code, spec in cases.items():
+            with self.subTest(code):
+                rc, messages, _ = run_to_end(["train", "--spec", spec], self.env())
+                self.assert_error(rc, messages, code)
+
+    def test_without_ultralytics_train_says_the_runtime_is_missing(self):
+        rc, messages, _ = run_to_end(["train", "--spec", self.spec()], environment([MISSING]))
+        self.assert_error(rc, messages, "runtime_missing")
+
+
+class ExportTest(RuntimeTestCase):
+    def test_export_writes_an_onnx_file_and_reports_its_size(self):
+        rc, messages, stderr = run_to_end(["train", "--spec", self.spec(epochs=1)], self.env(), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        best = messages[-1]["artifacts"]["best"]
+        rc, messages, stderr = run_to_end(["export", "--weights", best, "--format", "onnx", "--imgsz", "320", "--opset", "17"], self.env())
+        self.assertEqual(rc, 0, stderr)
+        self.assert_only_protocol_lines(messages, stderr)
+        exported = messages[0]
+        self.assertEqual(len(messages), 1)
+        self.assertEqual(exported["format"], "onnx")
+        self.assertTrue(exported["path"].endswith(".onnx"))
+        self.assertEqual(Path(exported["path"]).stat().st_size, exported["bytes"])
+        self.assert_like_fixture(messages, "export-onnx")
+
+    def test_formats_without_their_toolchain_or_weights_are_refused_clearly(self):
+        weights = self.root / "w.pt"
+        weights.write_text("{}", encoding="utf-8")
+        rc, messages, _ = run_to_end(["export", "--weights", str(weights), "--format", "rknn"], self.env())
+        self.assertIn("rknn", self.assert_error(rc, messages, "unsupported_format")["message"])
+        rc, messages, _ = run_to_end(["export", "--weights", str(weights), "--format", "gif"], self.env())
+        self.assert_error(rc, messages, "unsupported_format")
+        rc, messages, _ = run_to_end(["export", "--weights", str(self.root / "none.pt")], self.env())
+        self.assert_error(rc, messages, "weights_missing")
+
+
+class EnvTest(RuntimeTestCase):
+    def test_env_on_a_cuda_box_lists_each_gpu_proven_by_a_tensor_op(self):
+        rc, messages, stderr = run_to_end(["env"], environment([DOUBLES], TORCH_DOUBLE_PROFILE="cuda"))
+        self.assertEqual(rc, 0, stderr)
+        env = messages[0]
+        self.assertEqual(env["cuda"]["devices"][0]["capability"], "8.9")
+        self.assertTrue(env["cuda"]["devices"][0]["works"])
+        self.assertTrue(env["cpu"]["works"])
+        self.assertEqual(env["problems"], [])
+        self.assert_like_fixture(messages, "env-cuda")
+
+    def test_env_names_a_gpu_this_torch_build_cannot_run_on(self):
+        rc, messages, _ = run_to_end(["env"], environment([DOUBLES], TORCH_DOUBLE_PROFILE="unsupported-gpu"))
+        self.assertEqual(rc, 0)
+        gpu = messages[0]["cuda"]["devices"][0]
+        self.assertFalse(gpu["works"])
+        self.assertIn("no kernel image", gpu["error"])
+        self.assertIn("reinstall the runtime", messages[0]["problems"][0])
+        self.assert_like_fixture(messages, "env-gpu-unsupported")
+
+    def test_env_without_torch_reports_nulls_and_what_to_do_and_still_succeeds(self):
+        rc, messages, _ = run_to_end(["env"], environment([MISSING]))
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(messages), 1)
+        env = messages[0]
+        self.assertIsNone(env["torch"])
+        self.assertIsNone(env["ultralytics"])
+        self.assertIsNone(env["cuda"])
+        self.assertTrue(any("PyTorch is not installed" in p for p in env["problems"]))
+        self.assert_like_fixture(messages, "env-no-torch")
+
+    def test_env_on_a_cpu_only_build(self):
+        rc, messages, _ = run_to_end(["env"], environment([DOUBLES], TORCH_DOUBLE_PROFILE="cpu"))
+        self.assertEqual(rc, 0)
+        self.assertFalse(messages[0]["cuda"]["available"])
+        self.assert_like_fixture(messages, "env-cpu")
+
+
+class FixturesTest(unittest.TestCase):
+    def test_every_golden_line_is_a_v1_message_of_a_known_type(self):
+        from tests.runtime_process import FIXTURES
+
+        known = {"version", "env", "started", "progress", "epoch", "checkpoint", "finished", "exported", "error"}
+        files = sorted(FIXTURES.glob("*.jsonl"))
+        self.assertGreaterEqual(len(files), 6)
+        for file in files:
+            for message in read_fixture(file.stem):
+                self.assertIn(message["type"], known, file.name)
+
+
+if __name__ == "__main__":
+    unittest.main()
