@@ -42,6 +42,7 @@ const python = process.env.PYTHON ?? 'python3';
 
 run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
+run('security', process.execPath, ['scripts/security-scan.mjs']);
 run('build', process.execPath, ['scripts/build.mjs']);
 
 const vitestJson = path.join(reports, 'vitest.json');

@@ -93,6 +93,7 @@ describe('the main window', () => {
     const win = newWindow();
     const prefs = win.options.webPreferences;
     expect(prefs).toMatchObject({
+      disableBlinkFeatures: 'Auxclick',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
