@@ -195,3 +195,80 @@ export interface AppInfo {
   /** True where dropped files must be uploaded (a browser talking to `reticle serve`). */
   uploadsDroppedFiles: boolean;
 }
+
+/** A box or tag as the labeler creates it: the id is made by the client, so undo can name it. */
+export type NewAnnotationData =
+  | { id: string; classId: number; kind: 'box'; x: number; y: number; w: number; h: number; source?: AnnotationSource }
+  | { id: string; classId: number; kind: 'tag'; source?: AnnotationSource };
+
+/**
+ * One edit of an image's annotations. A gesture (draw, move, resize, delete, change class)
+ * becomes a list of these; undo applies the inverse list. Applied atomically per call.
+ */
+export type AnnotationChange =
+  | { op: 'create'; annotation: NewAnnotationData }
+  | { op: 'update'; id: string; patch: { classId?: number; x?: number; y?: number; w?: number; h?: number } }
+  | { op: 'delete'; id: string };
+
+export interface AnnotationApplyResult {
+  imageId: number;
+  /** The image's annotations after the change, as stored (boxes clamped to the image). */
+  annotations: Annotation[];
+  status: ImageStatus;
+}
+
+/** What deleting or merging a class would touch. */
+export interface ClassImpact {
+  classId: number;
+  annotations: number;
+  images: number;
+}
+
+export interface SplitSettings {
+  /** train, val, test */
+  ratios: [number, number, number];
+  seed: number;
+}
+
+export interface SplitSummary {
+  settings: SplitSettings;
+  counts: Record<Split | 'unassigned', number>;
+  pinned: number;
+  /** Annotations per class in each split, to judge the stratification. */
+  perClass: { classId: number; name: string; train: number; val: number; test: number }[];
+}
+
+export interface Histogram {
+  /** Bin edges, one more than counts. */
+  edges: number[];
+  counts: number[];
+}
+
+export type HealthProblemKind = 'tiny_box' | 'degenerate_box' | 'out_of_bounds_box' | 'near_duplicate';
+
+export interface HealthProblem {
+  kind: HealthProblemKind;
+  imageId: number;
+  annotationId?: string;
+  /** The other image, for near duplicates. */
+  otherImageId?: number;
+  detail: string;
+}
+
+export interface DatasetHealth {
+  images: number;
+  classDistribution: { classId: number; name: string; color: string; annotations: number; images: number }[];
+  boxesPerImage: Histogram;
+  /** Box width and height as fractions of the image's. */
+  boxWidth: Histogram;
+  boxHeight: Histogram;
+  /** log2(width / height): 0 is square, ±1 twice as wide or tall. */
+  boxAspect: Histogram;
+  imageSizes: { width: number; height: number; count: number }[];
+  unlabeledImages: number;
+  /** Marked done with no annotation: true negatives. */
+  emptyImages: number;
+  problemCounts: Record<HealthProblemKind, number>;
+  /** The first problems of each kind (at most 200 each). */
+  problems: HealthProblem[];
+}

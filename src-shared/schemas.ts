@@ -101,3 +101,47 @@ export type ProjectCreateRequest = z.input<typeof ProjectCreateInput>;
 export type ImageListRequest = z.input<typeof ImageListInput>;
 export type ImportStartRequest = z.input<typeof ImportStartInput>;
 export type ExportStartRequest = z.input<typeof ExportStartInput>;
+
+const AnnotationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an annotation id is 1 to 64 letters, digits, _ or -');
+const Coordinate = z.number().finite().min(-1e7).max(1e7);
+const Extent = z.number().finite().positive().max(1e7);
+const ClassId = z.number().int().positive();
+
+export const NewAnnotationSchema = z.discriminatedUnion('kind', [
+  z.object({ id: AnnotationId, classId: ClassId, kind: z.literal('box'), x: Coordinate, y: Coordinate, w: Extent, h: Extent, source: z.enum(['manual', 'import', 'model']).optional() }),
+  z.object({ id: AnnotationId, classId: ClassId, kind: z.literal('tag'), source: z.enum(['manual', 'import', 'model']).optional() }),
+]);
+
+export const AnnotationChangeSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('create'), annotation: NewAnnotationSchema }),
+  z.object({
+    op: z.literal('update'),
+    id: AnnotationId,
+    patch: z.object({ classId: ClassId.optional(), x: Coordinate.optional(), y: Coordinate.optional(), w: Extent.optional(), h: Extent.optional() }),
+  }),
+  z.object({ op: z.literal('delete'), id: AnnotationId }),
+]);
+
+export const AnnotationApplyInput = z.object({
+  imageId: z.number().int().positive(),
+  changes: z.array(AnnotationChangeSchema).min(1).max(20_000),
+});
+
+export const ClassIdInput = z.object({ id: z.number().int().positive() });
+export const ClassMergeInput = z
+  .object({ sourceId: z.number().int().positive(), targetId: z.number().int().positive() })
+  .refine((v) => v.sourceId !== v.targetId, 'a class cannot be merged into itself');
+
+export const ImageNextInput = z.object({
+  /** Start after this image (in id order); left out: from the start. */
+  afterId: z.number().int().nonnegative().default(0),
+  direction: z.enum(['next', 'previous']).default('next'),
+  filter: ImageFilterSchema.default({ kind: 'unlabeled' }),
+});
+
+export const SplitApplyInput = z.object({ ratios: SplitRatios, seed: z.number().int().min(0).max(2 ** 31 - 1) });
+export const SplitPinInput = z.object({
+  ids: z.array(z.number().int().positive()).min(1).max(100_000),
+  /** null unpins: the image goes back to the computed split. */
+  split: SplitSchema.nullable(),
+});

@@ -5,7 +5,10 @@
 import type {
   AppInfo,
   Annotation,
+  AnnotationApplyResult,
   ClassDef,
+  ClassImpact,
+  DatasetHealth,
   DatasetStats,
   ImageCounts,
   ImagePage,
@@ -15,6 +18,7 @@ import type {
   JobResult,
   ProjectInfo,
   RecentProject,
+  SplitSummary,
 } from '../domain.js';
 import * as S from '../schemas.js';
 import { event, method, returns, type ClientOf, type EmitterOf, type ServicesOf } from './define.js';
@@ -41,6 +45,8 @@ export const studioContract = {
     get: method(S.ImageIdInput, returns<ImageRecord>()),
     counts: method(S.NoInput, returns<ImageCounts>()),
     setStatus: method(S.ImageSetStatusInput, returns<{ updated: number }>()),
+    /** The next (or previous) image in id order that matches a filter: "next unlabeled". */
+    next: method(S.ImageNextInput, returns<ImageRecord | null>()),
     /** Images were added, removed or relabeled: lists and counts are stale. */
     onChanged: event<{ reason: 'import' | 'edit' | 'delete' }>(),
   },
@@ -49,13 +55,32 @@ export const studioContract = {
     create: method(S.ClassCreateInput, returns<ClassDef>()),
     update: method(S.ClassUpdateInput, returns<ClassDef>()),
     reorder: method(S.ClassReorderInput, returns<ClassDef[]>()),
+    /** What deleting or merging this class would touch, to show before the user confirms. */
+    impact: method(S.ClassIdInput, returns<ClassImpact>()),
+    /** Deletes the class and its annotations. */
+    delete: method(S.ClassIdInput, returns<ClassImpact>()),
+    /** Moves every annotation of one class to another, then deletes the first. */
+    merge: method(S.ClassMergeInput, returns<ClassImpact>()),
     onChanged: event<ClassDef[]>(),
   },
   annotations: {
     forImage: method(S.AnnotationsForImageInput, returns<Annotation[]>()),
+    /** Applies one gesture's changes to one image, atomically; committed before it answers. */
+    apply: method(S.AnnotationApplyInput, returns<AnnotationApplyResult>()),
+    /** Another window or client changed an image's annotations. */
+    onChanged: event<{ imageId: number }>(),
   },
   stats: {
     dataset: method(S.NoInput, returns<DatasetStats>()),
+    /** The dataset health page: distributions, suspicious boxes, near-duplicate images. */
+    health: method(S.NoInput, returns<DatasetHealth>()),
+  },
+  splits: {
+    get: method(S.NoInput, returns<SplitSummary>()),
+    /** Recomputes the split of every image that is not pinned, stratified and by seed. */
+    apply: method(S.SplitApplyInput, returns<SplitSummary>()),
+    /** Pins images to a split (or unpins them with null). */
+    pin: method(S.SplitPinInput, returns<SplitSummary>()),
   },
   imports: {
     /** Starts an import job; progress and the report come as `jobs` events. */

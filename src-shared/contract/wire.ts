@@ -36,7 +36,8 @@ export interface PreloadBridge {
 /** URL schemes and routes the renderer uses for images, per host. */
 export const MEDIA_SCHEME = 'reticle-media';
 export const APP_SCHEME = 'app';
-export type MediaKind = 'thumb' | 'image';
+/** thumb: 256 px; preview: at most 2048 px, for opening huge images fast; image: the original. */
+export type MediaKind = 'thumb' | 'preview' | 'image';
 
 /** Desktop: `reticle-media://thumb/42`. Browser (`reticle serve`): `/media/thumb/42`. */
 export function mediaUrl(host: 'desktop' | 'serve', kind: MediaKind, imageId: number): string {

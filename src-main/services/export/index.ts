@@ -11,6 +11,7 @@ import { StudioError, type BoxAnnotation, type ExportFormat, type ExportReport, 
 import type { ProjectStore } from '../store/project-store.js';
 import { writeAtomic, type MediaStore } from '../media/media-store.js';
 import { DEFAULT_SPLIT, assignSplits, type SplitItem } from '../dataset/split.js';
+import { hasSplitSettings, splitSettings } from '../dataset/project-splits.js';
 import { exportFileNames, insideOutDir, type ExportItem, type ExportLayout, type ExportOp, type LayoutInput } from './layout.js';
 import { yoloLayout } from './yolo.js';
 import { cocoLayout } from './coco.js';
@@ -22,6 +23,18 @@ export interface ExportOptions {
   signal?: AbortSignal;
   /** Files written so far, of all to write. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * How images get into the export. 'copy' (the default): a copy-on-write clone where the file
+   * system has them, else a copy. 'link': a hard link to the project's media file, which is
+   * content-addressed and never modified, so linking is safe and takes no space; a copy where
+   * linking fails (another device, a file system without links).
+   */
+  media?: 'copy' | 'link';
+  /**
+   * Allow an output folder inside the project's `runs/` folder (a training run's dataset
+   * snapshot). Anywhere else inside the project is still refused.
+   */
+  allowInsideRuns?: boolean;
 }
 
 /** Lists what an export wrote, so that exporting again into the folder removes what is stale. */
@@ -38,9 +51,10 @@ const LAYOUTS: Record<ExportFormat, (input: LayoutInput) => ExportLayout> = { yo
  * Exports the project's labeled images (an annotation, or marked done) to `request.outDir`.
  *
  * Splits: with `request.split`, a fresh stratified split by `request.seed` (pinned images keep
- * theirs); without, each image's own split, and 0.8/0.1/0.1 by the seed for images that have
- * none. The output folder must be missing or empty unless `overwrite`; writing into a folder a
- * previous export made also removes the files of that export that this one no longer writes.
+ * theirs); without, each image's own split, and for images that have none the project's split
+ * settings (0.8/0.1/0.1 by `request.seed` where it has none). The output folder must be missing
+ * or empty unless `overwrite`; writing into a folder a previous export made also removes the
+ * files of that export that this one no longer writes.
  *
  * @throws StudioError `invalid_input` for a format that does not fit the project, an output folder
  *   inside the project, or nothing to export; `already_exists` for a non-empty folder without
@@ -52,7 +66,7 @@ export async function exportDataset(store: ProjectStore, media: MediaStore, requ
   const task = store.info().task;
   checkFormatFits(request.format, task);
   const outDir = path.resolve(request.outDir);
-  await refuseInsideProject(outDir, store.paths.root);
+  await refuseInsideProject(outDir, store.paths.root, opts.allowInsideRuns ? store.paths.runs : null);
   const existed = await checkOutDir(outDir, request.overwrite);
   throwIfCancelled(signal);
 
@@ -123,10 +137,13 @@ async function realLocation(p: string): Promise<string> {
   }
 }
 
-async function refuseInsideProject(outDir: string, projectRoot: string): Promise<void> {
+async function refuseInsideProject(outDir: string, projectRoot: string, allowedWithin: string | null): Promise<void> {
   const [out, root] = await Promise.all([realLocation(outDir), realLocation(projectRoot)]);
-  const rel = path.relative(root, out);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+  const within = (base: string) => path.relative(base, out);
+  const below = (rel: string) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  if (allowedWithin && below(within(await realLocation(allowedWithin)))) return;
+  const rel = within(root);
+  if (rel === '' || below(rel)) {
     throw new StudioError('invalid_input', `${outDir} is inside the project folder. Choose a folder outside ${projectRoot} for the export.`);
   }
 }
@@ -170,13 +187,19 @@ function collectItems(store: ProjectStore, media: MediaStore, task: TaskType, re
     candidates.push({ image, source: media.mediaPath(file.hash, file.ext), boxes, tagClassIds });
   }
 
-  const splits = chooseSplits(candidates, task, request);
+  const fallback = hasSplitSettings(store) ? splitSettings(store) : { ratios: DEFAULT_SPLIT, seed: request.seed };
+  const splits = chooseSplits(candidates, task, request, fallback);
   const names = exportFileNames(candidates.map((c) => ({ id: c.image.id, name: c.image.name, ...stored.get(c.image.id)! })));
   const items = candidates.map((c) => ({ ...c, split: splits.get(c.image.id) ?? 'train', fileName: names.get(c.image.id)! }));
   return { items, skippedUnlabeled };
 }
 
-function chooseSplits(candidates: readonly Omit<ExportItem, 'split' | 'fileName'>[], task: TaskType, request: ExportRequest): Map<number, Split> {
+function chooseSplits(
+  candidates: readonly Omit<ExportItem, 'split' | 'fileName'>[],
+  task: TaskType,
+  request: ExportRequest,
+  fallback: { ratios: readonly [number, number, number]; seed: number },
+): Map<number, Split> {
   const toSplitItem = (c: Omit<ExportItem, 'split' | 'fileName'>, keepOwn: boolean): SplitItem => ({
     id: c.image.id,
     classIds: task === 'detect' ? c.boxes.map((b) => b.classId) : c.tagClassIds,
@@ -198,7 +221,7 @@ function chooseSplits(candidates: readonly Omit<ExportItem, 'split' | 'fileName'
   }
   // Images without a split are split among themselves, so new images do not all go to
   // whichever split the older ones left short.
-  for (const [id, split] of assignSplits(unassigned, DEFAULT_SPLIT, request.seed)) result.set(id, split);
+  for (const [id, split] of assignSplits(unassigned, fallback.ratios, fallback.seed)) result.set(id, split);
   return result;
 }
 
@@ -226,8 +249,10 @@ async function carryOut(outDir: string, layout: ExportLayout, opts: ExportOption
     } else if (op.kind === 'copy') {
       await ensureDir(path.dirname(target));
       try {
-        // A copy-on-write clone where the file system has them, a plain copy elsewhere.
-        await fsp.copyFile(op.from, target, fs.constants.COPYFILE_FICLONE);
+        if (opts.media !== 'link' || !(await linkFile(op.from, target))) {
+          // A copy-on-write clone where the file system has them, a plain copy elsewhere.
+          await fsp.copyFile(op.from, target, fs.constants.COPYFILE_FICLONE);
+        }
       } catch (err) {
         if ((err as { code?: unknown }).code === 'ENOENT' && !fs.existsSync(op.from)) {
           throw new StudioError('not_found', `The project's copy of an image is missing (${op.from}); the export stopped. Re-import the image, then export again.`, { cause: err });
@@ -267,6 +292,23 @@ async function carryOut(outDir: string, layout: ExportLayout, opts: ExportOption
     await run(op);
   }
   report(true);
+}
+
+/** Hard-links `from` at `to` (replacing a file there); false where links cannot be made. */
+async function linkFile(from: string, to: string): Promise<boolean> {
+  try {
+    await fsp.link(from, to);
+    return true;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'EEXIST') {
+      await fsp.rm(to, { force: true });
+      return linkFile(from, to);
+    }
+    if (code === 'ENOENT') throw err;
+    // EXDEV (another device), EPERM/ENOTSUP/EMLINK (no links here): copy instead.
+    return false;
+  }
 }
 
 async function readManifest(outDir: string): Promise<string[]> {

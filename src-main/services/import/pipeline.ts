@@ -16,6 +16,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import type { MediaStore } from '../media/media-store.js';
 import type { NewAnnotation } from '../store/annotation-repository.js';
 import { BadImageError, DEFAULT_MAX_PIXELS, decodeImage } from '../media/image-decoder.js';
+import { differenceHash } from '../media/difference-hash.js';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './plan.js';
 
 export interface ImportProgress {
@@ -48,7 +49,7 @@ const PROGRESS_MS = 100;
 interface PendingWrite {
   planned: PlannedImage;
   /** Present for a new image; absent when labels go to an image the project has already. */
-  image?: { hash: string; ext: string; format: string; width: number; height: number; bytes: number };
+  image?: { hash: string; ext: string; format: string; width: number; height: number; bytes: number; dhash: string | null };
   existingId?: number;
   annotations: NewAnnotation[];
 }
@@ -160,9 +161,12 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
       }
       await media.putMedia(hash, decoded.ext, bytes);
       await media.putThumb(hash, decoded.thumbnail);
+      // From the thumbnail, not a second decode of the original. A failure only costs the
+      // near-duplicate check this image; the health report tries again later.
+      const dhash = await differenceHash(decoded.thumbnail).catch(() => null);
       write = {
         planned,
-        image: { hash, ext: decoded.ext, format: decoded.format, width: decoded.width, height: decoded.height, bytes: bytes.length },
+        image: { hash, ext: decoded.ext, format: decoded.format, width: decoded.width, height: decoded.height, bytes: bytes.length, dhash },
         annotations: toAnnotations(planned, decoded.width, decoded.height, task, classIds, failures, shown),
       };
     } catch (err) {

@@ -9,6 +9,8 @@ import { BmpError, bmpSize, decodeBmp, isBmp } from './bmp.js';
 
 /** 256 px on the long side: sharp enough for a grid cell on a HiDPI screen. */
 export const THUMB_SIZE = 256;
+/** The long side of the preview a huge image opens with, while its full resolution loads. */
+export const PREVIEW_SIZE = 2048;
 /** The default pixel cap: 200 megapixels (a 14,000 × 14,000 image) is far past any camera. */
 export const DEFAULT_MAX_PIXELS = 200_000_000;
 
@@ -86,6 +88,18 @@ export async function decodeImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
 export async function browserRendition(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
   const { image } = open(bytes, maxPixels);
   return image.rotate().toColourspace('srgb').png({ compressionLevel: 3 }).toBuffer();
+}
+
+/** A JPEG of at most `maxSide` pixels on the long side, orientation applied: a huge image's stand-in. */
+export async function previewRendition(bytes: Buffer, maxSide = PREVIEW_SIZE, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
+  const { image } = open(bytes, maxPixels);
+  return image
+    .rotate()
+    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#808080' })
+    .toColourspace('srgb')
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 function asBadImage(err: unknown): Error {

@@ -35,6 +35,12 @@ export class MediaStore {
     return path.join(this.paths.cache, 'display', hash.slice(0, 2), `${hash}.png`);
   }
 
+  /** A JPEG of at most 2048 px, for opening a huge image at once. */
+  previewPath(hash: string): string {
+    assertHash(hash);
+    return path.join(this.paths.cache, 'preview', hash.slice(0, 2), `${hash}.jpg`);
+  }
+
   async putMedia(hash: string, ext: string, bytes: Uint8Array): Promise<string> {
     const target = this.mediaPath(hash, ext);
     if (await exists(target)) return target;
@@ -50,6 +56,12 @@ export class MediaStore {
 
   async putDisplay(hash: string, bytes: Uint8Array): Promise<string> {
     const target = this.displayPath(hash);
+    await writeAtomic(target, bytes);
+    return target;
+  }
+
+  async putPreview(hash: string, bytes: Uint8Array): Promise<string> {
+    const target = this.previewPath(hash);
     await writeAtomic(target, bytes);
     return target;
   }

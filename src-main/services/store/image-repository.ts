@@ -8,7 +8,7 @@ import {
   type ImageStatus,
   type Split,
 } from '@shared';
-import type { Db } from './database.js';
+import { statementCache, type Db } from './database.js';
 
 interface ImageRow {
   id: number;
@@ -76,6 +76,8 @@ export interface NewImage {
   bytes: number;
   status?: ImageStatus;
   split?: Split | null;
+  /** 64-bit difference hash as 16 hex digits; null where it could not be computed. */
+  dhash?: string | null;
 }
 
 export interface StoredImage {
@@ -85,28 +87,46 @@ export interface StoredImage {
 }
 
 export class ImageRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: ReturnType<typeof statementCache>;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   list(filter: ImageFilter, offset: number, limit: number): ImagePage {
     const { where, params } = filterSql(filter);
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
+    const total = (this.sql(`SELECT COUNT(*) AS n FROM images WHERE ${where}`).get(...params) as { n: number }).n;
+    const rows = this.sql(`SELECT ${COLUMNS} FROM images WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
     return { total, offset, items: rows.map(toImageRecord) };
   }
 
+  /**
+   * The first image after `afterId` (or before it, for `previous`) in id order that matches the
+   * filter; null at the end. `afterId` 0 starts from the first image, or for `previous` the last.
+   */
+  next(afterId: number, direction: 'next' | 'previous', filter: ImageFilter): ImageRecord | null {
+    const { where, params } = filterSql(filter);
+    const row = (
+      direction === 'next'
+        ? this.sql(`SELECT ${COLUMNS} FROM images WHERE id > ? AND ${where} ORDER BY id LIMIT 1`).get(afterId, ...params)
+        : this.sql(`SELECT ${COLUMNS} FROM images WHERE id < ? AND ${where} ORDER BY id DESC LIMIT 1`).get(afterId === 0 ? Number.MAX_SAFE_INTEGER : afterId, ...params)
+    ) as ImageRow | undefined;
+    return row ? toImageRecord(row) : null;
+  }
+
   get(id: number): ImageRecord {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as ImageRow | undefined;
+    const row = this.sql(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as ImageRow | undefined;
     if (!row) throw new StudioError('not_found', `There is no image with id ${id} in this project.`);
     return toImageRecord(row);
   }
 
   /** Media-store identity of an image: what the media protocol needs to find its files. */
   stored(id: number): StoredImage | undefined {
-    return this.db.prepare('SELECT id, hash, ext FROM images WHERE id = ?').get(id) as StoredImage | undefined;
+    return this.sql('SELECT id, hash, ext FROM images WHERE id = ?').get(id) as StoredImage | undefined;
   }
 
   byHash(hash: string): ImageRecord | undefined {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE hash = ?`).get(hash) as ImageRow | undefined;
+    const row = this.sql(`SELECT ${COLUMNS} FROM images WHERE hash = ?`).get(hash) as ImageRow | undefined;
     return row ? toImageRecord(row) : undefined;
   }
 
@@ -118,19 +138,20 @@ export class ImageRepository {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
   }
 
   counts(): ImageCounts {
-    const totals = this.db
-      .prepare(`SELECT COUNT(*) AS all_, COALESCE(SUM(CASE WHEN ${LABELED} THEN 1 ELSE 0 END), 0) AS labeled FROM images`)
-      .get() as { all_: number; labeled: number };
+    const totals = this.sql(`SELECT COUNT(*) AS all_, COALESCE(SUM(CASE WHEN ${LABELED} THEN 1 ELSE 0 END), 0) AS labeled FROM images`).get() as {
+      all_: number;
+      labeled: number;
+    };
     const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) {
+    for (const r of this.sql('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) {
       byStatus[r.status] = r.n;
     }
     const byClass: Record<number, number> = {};
-    for (const r of this.db.prepare('SELECT class_id, COUNT(DISTINCT image_id) AS n FROM annotations GROUP BY class_id').all() as { class_id: number; n: number }[]) {
+    for (const r of this.sql('SELECT class_id, COUNT(DISTINCT image_id) AS n FROM annotations GROUP BY class_id').all() as { class_id: number; n: number }[]) {
       byClass[r.class_id] = r.n;
     }
     return { all: totals.all_, labeled: totals.labeled, unlabeled: totals.all_ - totals.labeled, byStatus, byClass };
@@ -138,17 +159,29 @@ export class ImageRepository {
 
   insert(image: NewImage): number {
     const now = new Date().toISOString();
-    const info = this.db
-      .prepare(
-        `INSERT INTO images (hash, ext, format, name, original_path, width, height, bytes, status, split, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(image.hash, image.ext, image.format, image.name, image.originalPath, image.width, image.height, image.bytes, image.status ?? 'new', image.split ?? null, now, now);
+    const info = this.sql(
+      `INSERT INTO images (hash, ext, format, name, original_path, width, height, bytes, status, split, dhash, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      image.hash,
+      image.ext,
+      image.format,
+      image.name,
+      image.originalPath,
+      image.width,
+      image.height,
+      image.bytes,
+      image.status ?? 'new',
+      image.split ?? null,
+      image.dhash ?? null,
+      now,
+      now,
+    );
     return Number(info.lastInsertRowid);
   }
 
   setStatus(ids: readonly number[], status: ImageStatus): number {
-    const stmt = this.db.prepare('UPDATE images SET status = ?, updated_at = ? WHERE id = ?');
+    const stmt = this.sql('UPDATE images SET status = ?, updated_at = ? WHERE id = ?');
     const now = new Date().toISOString();
     let updated = 0;
     this.db.transaction(() => {
@@ -159,10 +192,22 @@ export class ImageRepository {
 
   /** Stores split assignments; `pinned` marks images the split editor must not move. */
   setSplits(assignments: Iterable<{ id: number; split: Split | null; pinned?: boolean }>): void {
-    const stmt = this.db.prepare('UPDATE images SET split = ?, split_pinned = COALESCE(?, split_pinned), updated_at = ? WHERE id = ?');
+    const stmt = this.sql('UPDATE images SET split = ?, split_pinned = COALESCE(?, split_pinned), updated_at = ? WHERE id = ?');
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const a of assignments) stmt.run(a.split, a.pinned === undefined ? null : a.pinned ? 1 : 0, now, a.id);
+    })();
+  }
+
+  /** Images without a difference hash, in id order after `afterId`: what the health report fills in. */
+  missingDhash(afterId: number, limit: number): StoredImage[] {
+    return this.sql('SELECT id, hash, ext FROM images WHERE dhash IS NULL AND id > ? ORDER BY id LIMIT ?').all(afterId, limit) as StoredImage[];
+  }
+
+  setDhashes(hashes: Iterable<{ id: number; dhash: string }>): void {
+    const stmt = this.sql('UPDATE images SET dhash = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const h of hashes) stmt.run(h.dhash, h.id);
     })();
   }
 }

@@ -81,4 +81,66 @@ CREATE TRIGGER annotations_count_move AFTER UPDATE OF image_id ON annotations WH
 END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ name: 'initial', sql: initial }];
+/**
+ * A 64-bit difference hash of each image (16 hex digits), for finding near-duplicate images.
+ * Null until computed: imports compute it, the health report fills in older images.
+ */
+const imageDhash = /* sql */ `
+ALTER TABLE images ADD COLUMN dhash TEXT CHECK (dhash IS NULL OR (length(dhash) = 16 AND dhash NOT GLOB '*[^0-9a-f]*'));
+CREATE INDEX images_dhash ON images (dhash);
+`;
+
+/**
+ * Training runs. A run's files live in `runs/<id>/` (the dataset snapshot, Ultralytics' output,
+ * the spec the runtime read); paths stored here are relative to the project folder, so a moved
+ * project keeps its runs. JSON columns hold the contract's shapes (TrainingSpec, RunResults...).
+ * `pid` is the trainer process while it runs; `owner_pid` the studio process that supervises it,
+ * so that another studio opening the project can tell a live run from one a crash left behind.
+ */
+const trainingRuns = /* sql */ `
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'stopped', 'failed', 'interrupted')),
+  spec TEXT NOT NULL,
+  model TEXT NOT NULL,
+  epochs INTEGER NOT NULL CHECK (epochs >= 1),
+  epochs_done INTEGER NOT NULL DEFAULT 0,
+  device TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  error TEXT,
+  best TEXT,
+  results TEXT,
+  resumable INTEGER NOT NULL DEFAULT 0,
+  dataset TEXT,
+  pid INTEGER,
+  owner_pid INTEGER,
+  -- The last lines the runtime wrote to stderr, as a JSON array (the whole log is runs/<id>/train.log).
+  log_tail TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX runs_created ON runs (created_at);
+
+-- One row per epoch; a resumed run that reports an epoch again replaces it.
+CREATE TABLE run_epochs (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL CHECK (epoch >= 1),
+  record TEXT NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+) WITHOUT ROWID;
+
+CREATE TABLE run_artifacts (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  path TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { name: 'initial', sql: initial },
+  { name: 'image dhash', sql: imageDhash },
+  { name: 'training runs', sql: trainingRuns },
+];

@@ -6,10 +6,13 @@ import fs from 'node:fs';
 import { StudioError, type ProjectInfo } from '@shared';
 import { ProjectStore, type CreateProjectOptions } from '../store/project-store.js';
 import { MediaStore } from '../media/media-store.js';
+import { AnnotationEditor } from '../annotations/annotation-editor.js';
 
 export interface OpenProject {
   store: ProjectStore;
   media: MediaStore;
+  /** The labeler's edits of this project's annotations. */
+  editor: AnnotationEditor;
   info: ProjectInfo;
 }
 
@@ -44,7 +47,8 @@ export class ProjectSession {
     // Uploads that never became an import (a cancelled or abandoned browser upload) are
     // leftovers once the project is opened afresh: no import can be using them.
     fs.rmSync(store.paths.staging, { recursive: true, force: true });
-    this.current = { store, media: new MediaStore(store.paths), info: store.info() };
+    const info = store.info();
+    this.current = { store, media: new MediaStore(store.paths), editor: new AnnotationEditor(store, info), info };
     return this.current;
   }
 }

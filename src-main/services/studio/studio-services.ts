@@ -12,6 +12,9 @@ import { runImport } from '../import/pipeline.js';
 import { planImport } from '../import/formats/index.js';
 import { exportDataset } from '../export/index.js';
 import { datasetStats } from '../dataset/stats.js';
+import { datasetHealth } from '../dataset/health.js';
+import { applySplits, pinSplits, splitSummary } from '../dataset/project-splits.js';
+import { throttle } from './throttle.js';
 
 export interface StudioServicesDeps {
   session: ProjectSession;
@@ -25,6 +28,8 @@ export interface StudioServicesDeps {
 
 const RECENTS_KEY = 'recentProjects';
 const MAX_RECENTS = 20;
+/** Labeling edits refresh the grid's lists and counts at most this often. */
+const EDIT_REFRESH_MS = 300;
 
 export function createStudioServices(deps: StudioServicesDeps): StudioServices {
   const { session, jobs, settings } = deps;
@@ -36,6 +41,11 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
   };
 
   const changed = () => deps.emit().projects.onChanged(session.project?.info ?? null);
+  const imagesEdited = throttle(() => deps.emit().images.onChanged({ reason: 'edit' }), EDIT_REFRESH_MS);
+  const classesChanged = () => {
+    deps.emit().classes.onChanged(session.require().store.classes.list());
+    deps.emit().images.onChanged({ reason: 'edit' });
+  };
 
   return {
     app: {
@@ -77,6 +87,7 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
         deps.emit().images.onChanged({ reason: 'edit' });
         return { updated };
       },
+      next: ({ afterId, direction, filter }) => session.require().store.images.next(afterId, direction, filter),
     },
     classes: {
       list: () => session.require().store.classes.list(),
@@ -95,6 +106,17 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
         deps.emit().classes.onChanged(list);
         return list;
       },
+      impact: ({ id }) => session.require().store.classes.impact(id),
+      delete: ({ id }) => {
+        const impact = session.require().store.classes.delete(id);
+        classesChanged();
+        return impact;
+      },
+      merge: ({ sourceId, targetId }) => {
+        const impact = session.require().store.classes.merge(sourceId, targetId);
+        classesChanged();
+        return impact;
+      },
     },
     annotations: {
       forImage: ({ imageId }) => {
@@ -102,9 +124,32 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
         store.images.get(imageId);
         return store.annotations.forImage(imageId);
       },
+      apply: ({ imageId, changes }) => {
+        const result = session.require().editor.apply(imageId, changes);
+        deps.emit().annotations.onChanged({ imageId });
+        imagesEdited();
+        return result;
+      },
     },
     stats: {
       dataset: () => datasetStats(session.require().store),
+      health: () => {
+        const { store, media } = session.require();
+        return datasetHealth(store, media);
+      },
+    },
+    splits: {
+      get: () => splitSummary(session.require().store),
+      apply: ({ ratios, seed }) => {
+        const summary = applySplits(session.require().store, { ratios, seed });
+        deps.emit().images.onChanged({ reason: 'edit' });
+        return summary;
+      },
+      pin: ({ ids, split }) => {
+        const summary = pinSplits(session.require().store, ids, split);
+        deps.emit().images.onChanged({ reason: 'edit' });
+        return summary;
+      },
     },
     imports: {
       start: ({ paths, format, uploadId }) => {

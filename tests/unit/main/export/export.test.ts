@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { ExportStartInput, type Split } from '@shared';
 import { exportDataset } from '../../../../src-main/services/export/index.js';
+import { applySplits } from '../../../../src-main/services/dataset/project-splits.js';
 import { listFiles, makeProject, tmpDir, type TestProject } from './project-fixture.js';
 
 const request = (outDir: string, extra: Record<string, unknown> = {}) => ExportStartInput.parse({ format: 'yolo', outDir, ...extra });
@@ -158,5 +159,19 @@ describe('exportDataset: splits', () => {
     const other = path.join(tmpDir(), 'other');
     await exportDataset(p.store, p.media, request(other, { split: [0.5, 0.5, 0], seed: 4 }));
     expect(splitsOnDisk(other)).not.toEqual(onDisk);
+  });
+
+  it("uses the split the user applied, and the project's split settings for images added since", async () => {
+    const p = await labeledProject(20);
+    applySplits(p.store, { ratios: [0, 0.5, 0.5], seed: 9 });
+    const stored = new Map(p.store.images.list({ kind: 'all' }, 0, 100).items.map((i) => [i.name, i.split]));
+    for (let k = 0; k < 10; k++) await p.add({ name: `late${k}.jpg`, status: 'done' });
+
+    const out = path.join(tmpDir(), 'out');
+    const report = await exportDataset(p.store, p.media, request(out));
+    const onDisk = splitsOnDisk(out);
+    for (const [name, split] of stored) expect(onDisk.get(name)).toBe(split);
+    expect(report.perSplit.train).toBe(0);
+    expect(report.perSplit.val + report.perSplit.test).toBe(30);
   });
 });

@@ -46,6 +46,10 @@ describe('runImport', () => {
       expect(fs.readFileSync(media.mediaPath(img.hash, ext))).toEqual(fs.readFileSync(img.originalPath));
       expect(fs.existsSync(media.thumbPath(img.hash))).toBe(true);
     }
+    // Every image gets its difference hash for the near-duplicate check, and no two are alike.
+    const dhashes = store.db.prepare('SELECT dhash FROM images').pluck().all() as string[];
+    expect(dhashes.every((h) => /^[0-9a-f]{16}$/.test(h))).toBe(true);
+    expect(new Set(dhashes).size).toBe(5);
     store.dispose();
   });
 
