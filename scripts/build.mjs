@@ -28,7 +28,8 @@ if (!only) rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 await esbuild({
   ...nodeCommon,
-  entryPoints: { reticle: 'src-main/cli/reticle.ts' },
+  // The inference worker is a file of its own: a worker thread starts from a script.
+  entryPoints: { reticle: 'src-main/cli/reticle.ts', 'inference-worker': 'src-main/services/inference/inference-worker.ts' },
   outdir: 'dist/cli',
   format: 'esm',
   outExtension: { '.js': '.mjs' },
@@ -37,7 +38,7 @@ await esbuild({
 if (!only) {
   await esbuild({
     ...nodeCommon,
-    entryPoints: { main: 'src-main/main.ts' },
+    entryPoints: { main: 'src-main/main.ts', 'inference-worker': 'src-main/services/inference/inference-worker.ts' },
     outdir: 'dist/main',
     format: 'esm',
     outExtension: { '.js': '.mjs' },

@@ -3,12 +3,16 @@
  * desktop app (src-main/main.ts), `reticle serve` and the CLI. Plain Node; no Electron here.
  */
 import path from 'node:path';
-import { studioContract, type AppInfo, type StudioContract, type StudioServices } from '@shared';
+import { studioContract, type AppInfo, type ExecutionProvider, type StudioContract, type StudioServices } from '@shared';
 import { ApiHost } from './host/api-host.js';
-import { JobRunner } from './services/jobs/job-runner.js';
+import { JobRunner, type JobEvents } from './services/jobs/job-runner.js';
 import { ProjectSession } from './services/studio/project-session.js';
 import { createStudioServices } from './services/studio/studio-services.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
+import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/runtime-service.js';
+import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
+import { TrainingService } from './services/training/training-service.js';
+import { InferenceService } from './services/inference/inference-service.js';
 
 export const STUDIO_VERSION = '0.1.0';
 
@@ -16,12 +20,32 @@ export interface StudioOptions {
   mode: AppInfo['mode'];
   settings?: SettingsStore;
   pickDirectory?: (title?: string) => Promise<string | null>;
+  /**
+   * The studio's own data folder; the managed Python runtime goes in `runtime/venv` under it.
+   * Default: `studioHome()` (`$RETICLE_HOME` or ~/.reticle). The desktop app passes
+   * `app.getPath('userData')`.
+   */
+  dataDir?: string;
+  /**
+   * The folder holding the `reticle_runtime` Python package. Default: `process.resourcesPath/
+   * python-runtime` in a packaged app, else the repository's `python-runtime/`.
+   */
+  pythonRuntimeDir?: string;
+  /** Runtime details for tests and benchmarks: the environment runtime processes get, pip steps. */
+  runtime?: Pick<RuntimeServiceOptions, 'env' | 'checkTimeoutMs' | 'installSteps' | 'detectHardware'>;
+  /** How long a stopped run, or one stopped because the studio closes, may take before it is killed. */
+  training?: { stopGraceMs?: number; shutdownGraceMs?: number };
+  /** Inference details for tests and benchmarks: execution providers to try, the worker script. */
+  inference?: { providers?: ExecutionProvider[]; workerScript?: string };
 }
 
 export interface Studio {
   host: ApiHost<StudioContract>;
   session: ProjectSession;
   jobs: JobRunner;
+  runtime: RuntimeService;
+  training: TrainingService;
+  inference: InferenceService;
   services: StudioServices;
   dispose(): Promise<void>;
 }
@@ -30,9 +54,41 @@ export function createStudio(options: StudioOptions): Studio {
   const settings = options.settings ?? new JsonFileSettings(path.join(studioHome(), 'settings.json'));
   const session = new ProjectSession();
   let host: ApiHost<StudioContract> | null = null;
-  const jobs = new JobRunner({
+  const jobEvents: JobEvents = {
     progress: (p) => host?.emit.jobs.onProgress(p),
     finished: (r) => host?.emit.jobs.onFinished(r),
+  };
+  const jobs = new JobRunner(jobEvents);
+  const studioJobs = new JobRunner(jobEvents);
+  const runtime = new RuntimeService({
+    settings,
+    dataDir: options.dataDir ?? studioHome(),
+    runtimeDir: options.pythonRuntimeDir ?? defaultPythonRuntimeDir(),
+    ...options.runtime,
+  });
+  const training = new TrainingService({
+    session,
+    runtime,
+    events: {
+      status: (run) => host?.emit.training.onStatus(run),
+      epoch: (e) => host?.emit.training.onEpoch(e),
+      progress: (p) => host?.emit.training.onProgress(p),
+    },
+    ...options.training,
+  });
+  const inference = new InferenceService({
+    session,
+    jobs,
+    training,
+    events: {
+      suggestionsChanged: (imageId) => host?.emit.suggestions.onChanged({ imageId }),
+      annotationsChanged: (imageId) => host?.emit.annotations.onChanged({ imageId }),
+      classesChanged: () => {
+        const project = session.project;
+        if (project) host?.emit.classes.onChanged(project.store.classes.list());
+      },
+    },
+    ...options.inference,
   });
   const services = createStudioServices({
     session,
@@ -40,6 +96,10 @@ export function createStudio(options: StudioOptions): Studio {
     settings,
     emit: () => host!.emit,
     pickDirectory: options.pickDirectory,
+    runtime,
+    studioJobs,
+    training,
+    inference,
     app: {
       version: STUDIO_VERSION,
       mode: options.mode,
@@ -52,9 +112,15 @@ export function createStudio(options: StudioOptions): Studio {
     host,
     session,
     jobs,
+    runtime,
+    training,
+    inference,
     services,
     async dispose() {
-      await jobs.cancelAll();
+      await Promise.all([jobs.cancelAll(), studioJobs.cancelAll()]);
+      // Before the project's database closes: the trainer is stopped and its end recorded.
+      await training.dispose();
+      await inference.dispose();
       session.close();
     },
   };

@@ -1,4 +1,6 @@
 import type { ErrorPayload } from './errors.js';
+import type { RuntimeStatus } from './training.js';
+import type { AutolabelReport } from './inference.js';
 
 /**
  * The studio's domain model as every side sees it. Geometry is always in image pixels of the
@@ -159,7 +161,7 @@ export interface DatasetStats {
   };
 }
 
-export type JobKind = 'import' | 'export';
+export type JobKind = 'import' | 'export' | 'runtime' | 'autolabel';
 
 export interface JobProgress {
   jobId: string;
@@ -177,6 +179,8 @@ export interface JobProgress {
 export type JobResult =
   | { jobId: string; kind: 'import'; status: 'ok' | 'cancelled'; report: ImportReport }
   | { jobId: string; kind: 'export'; status: 'ok' | 'cancelled'; report: ExportReport }
+  | { jobId: string; kind: 'runtime'; status: 'ok' | 'cancelled'; report: RuntimeStatus }
+  | { jobId: string; kind: 'autolabel'; status: 'ok' | 'cancelled'; report: AutolabelReport }
   | { jobId: string; kind: JobKind; status: 'failed'; error: ErrorPayload };
 
 export interface JobInfo {

@@ -6,3 +6,5 @@ export * from './contract/studio.js';
 export * from './contract/client.js';
 export * from './contract/wire.js';
 export * from './runtime-protocol.js';
+export * from './training.js';
+export * from './inference.js';

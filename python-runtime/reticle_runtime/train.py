@@ -550,10 +550,11 @@ class TrainingEvents:
 def _check_inputs(spec: TrainSpec) -> None:
     """Fails fast, with the user's own paths in the message, on what Ultralytics would report late
     and wrapped (or, for a missing .pt, try to download from GitHub)."""
-    if not os.path.isfile(spec.data):
+    # Detection trains on a data.yaml; classification on a folder of train/val/<class>/ images.
+    if not (os.path.isfile(spec.data) or os.path.isdir(spec.data)):
         raise RuntimeFailure(
             "dataset_missing",
-            f"The dataset file {spec.data} does not exist.",
+            f"The dataset {spec.data} does not exist.",
             "Export the dataset again, or pick another data.yaml.",
         )
     if spec.resume:

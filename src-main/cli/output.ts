@@ -23,6 +23,20 @@ export class ProgressLine {
     }
   }
 
+  /** Shows a line of its own (a training batch, a pip line), at the same pace as `update`. */
+  text(line: string): void {
+    const now = Date.now();
+    if (now - this.last < (this.tty ? 100 : 2000)) return;
+    this.last = now;
+    if (this.tty) {
+      const width = process.stderr.columns || 120;
+      process.stderr.write(`\r\x1b[2K${`${this.label}: ${line}`.slice(0, width - 1)}`);
+      this.shown = true;
+    } else {
+      process.stderr.write(`${this.label}: ${line}\n`);
+    }
+  }
+
   note(text: string): void {
     process.stderr.write(`${this.tty && this.shown ? '\n' : ''}${this.label}: ${text}\n`);
     this.shown = false;

@@ -5,12 +5,14 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { StudioError, toErrorPayload, type JobResult, type StudioApi } from '@shared';
-import { createStudio, STUDIO_VERSION, type Studio } from '../studio.js';
+import { StudioError, toErrorPayload } from '@shared';
+import { createStudio, STUDIO_VERSION } from '../studio.js';
 import { createDirectClient } from '../transports/direct.js';
 import { isLoopback, startServe } from '../transports/serve.js';
 import { formatImportReport, formatStats, ProgressLine } from './output.js';
+import { UsageError, parse, parseSplit, print, waitForJob, withStudio } from './common.js';
+import { cmdExportModel, cmdResume, cmdRuns, cmdRuntime, cmdTrain } from './train-commands.js';
+import { cmdAutolabel, cmdPredict } from './inference-commands.js';
 
 const USAGE = `reticle ${STUDIO_VERSION}: label images, train YOLO models, offline.
 
@@ -21,57 +23,32 @@ Usage:
   reticle stats DIR [--json]
   reticle serve [--project DIR] [--host 127.0.0.1] [--port 7420]
 
+Training:
+  reticle runtime check [--python PATH] [--json]
+  reticle runtime install [--recreate|--reinstall] [--python BASE] [--accelerator auto|cuda|mps|cpu] [--json]
+  reticle train DIR --model yolo11n.yaml|PATH.pt|run:RUN [--epochs 100] [--imgsz 640] [--batch N|auto]
+                [--device auto|cpu|0|mps] [--name NAME] [--patience N] [--seed N]
+                [--augmentation none|light|default|heavy] [--split 0.8,0.1,0.1] [--set KEY=VALUE]... [--json]
+  reticle resume DIR RUN [--json]
+  reticle runs DIR [RUN] [--json]
+  reticle export-model DIR RUN [--format onnx] [--weights best|last] [--json]
+
+  train and resume stream one JSON object per line with --json (status, epoch, progress,
+  result); Ctrl-C stops the run politely, keeping it resumable. Exit status: 0 completed,
+  130 stopped, 1 failed.
+
+Inference (exported Ultralytics ONNX models):
+  reticle predict MODEL.onnx IMAGE|DIR... [--conf 0.25] [--iou 0.7] [--json]
+  reticle autolabel DIR --model MODEL.onnx|--run RUN [--conf 0.25] [--iou 0.7] [--create-classes] [--json]
+
+  predict prints each image's boxes (image pixels, x1 y1 x2 y2) or top classes; autolabel
+  stores suggestions for the project's unlabeled images, apart from its annotations.
+
 Options:
   --json     machine-readable output on stdout (progress stays on stderr)
   -h, --help this text
   --version  the studio's version
 `;
-
-type Flags = Record<string, string | boolean | string[] | undefined>;
-
-class UsageError extends Error {}
-
-function parse(argv: string[], options: ParseArgsConfig['options']): { positionals: string[]; values: Flags } {
-  try {
-    const { positionals, values } = parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { positionals, values: values as Flags };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-async function withStudio<T>(fn: (api: StudioApi, studio: Studio) => Promise<T>): Promise<T> {
-  const studio = createStudio({ mode: 'cli' });
-  try {
-    return await fn(createDirectClient(studio.host), studio);
-  } finally {
-    await studio.dispose();
-  }
-}
-
-/** Waits for a job's result; Ctrl-C cancels the job and still prints what was done. */
-function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine): Promise<JobResult> {
-  return new Promise((resolve) => {
-    const offProgress = api.jobs.onProgress((p) => p.jobId === jobId && progress.update(p));
-    const onSigint = () => {
-      progress.note('cancelling…');
-      void api.jobs.cancel({ jobId });
-    };
-    process.once('SIGINT', onSigint);
-    const offFinished = api.jobs.onFinished((r) => {
-      if (r.jobId !== jobId) return;
-      offProgress();
-      offFinished();
-      process.off('SIGINT', onSigint);
-      progress.done();
-      resolve(r);
-    });
-  });
-}
-
-function print(json: boolean, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-}
 
 async function cmdNew(argv: string[]): Promise<number> {
   const { positionals, values } = parse(argv, { name: { type: 'string' }, task: { type: 'string' }, 'multi-label': { type: 'boolean' } });
@@ -138,16 +115,6 @@ async function cmdExport(argv: string[]): Promise<number> {
   });
 }
 
-function parseSplit(text: string): [number, number, number] {
-  const parts = text.split(',').map((s) => Number(s.trim()));
-  if (parts.length < 2 || parts.length > 3 || parts.some((n) => !Number.isFinite(n) || n < 0 || n > 1)) {
-    throw new UsageError('--split is train,val[,test] fractions, such as 0.8,0.1,0.1');
-  }
-  const [train, val, test = 0] = parts;
-  if (Math.abs(train + val + test - 1) > 1e-6) throw new UsageError('--split fractions must add up to 1');
-  return [train, val, test];
-}
-
 async function cmdStats(argv: string[]): Promise<number> {
   const { positionals, values } = parse(argv, {});
   const [dir] = positionals;
@@ -192,6 +159,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   export: cmdExport,
   stats: cmdStats,
   serve: cmdServe,
+  runtime: cmdRuntime,
+  train: cmdTrain,
+  resume: cmdResume,
+  runs: cmdRuns,
+  'export-model': cmdExportModel,
+  predict: cmdPredict,
+  autolabel: cmdAutolabel,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,7 +15,9 @@ import type { ProjectSession } from '../services/studio/project-session.js';
 import { APP_HOST } from './app-origin.js';
 
 /** serve.ts's policy, with images also allowed from the media scheme. */
-export const DESKTOP_CSP = withImageSources(CSP, `img-src 'self' ${MEDIA_SCHEME}: data: blob:`);
+// Images come from the media scheme; the labeler also fetches large ones from it, to decode them
+// off the main thread (createImageBitmap).
+export const DESKTOP_CSP = withDirective(withDirective(CSP, `img-src 'self' ${MEDIA_SCHEME}: data: blob:`), `connect-src 'self' ${MEDIA_SCHEME}:`);
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -150,7 +152,9 @@ function status(code: number): Response {
   return new Response(null, { status: code });
 }
 
-function withImageSources(csp: string, imgSrc: string): string {
-  const directives = csp.split(';').map((d) => d.trim()).filter((d) => d && !d.startsWith('img-src'));
-  return [...directives, imgSrc].join('; ');
+/** Replaces (or adds) one directive of a policy. */
+function withDirective(csp: string, directive: string): string {
+  const name = directive.split(' ')[0];
+  const directives = csp.split(';').map((d) => d.trim()).filter((d) => d && d.split(' ')[0] !== name);
+  return [...directives, directive].join('; ');
 }

@@ -21,6 +21,10 @@ import type {
   SplitSummary,
 } from '../domain.js';
 import * as S from '../schemas.js';
+import * as T from '../training.js';
+import type { EpochRecord, RunArtifact, RunDetail, RunSummary, RuntimeStatus, TrainingProgress } from '../training.js';
+import * as I from '../inference.js';
+import type { AcceptResult, ModelInfo, PredictResult, ReviewQueue, Suggestion } from '../inference.js';
 import { event, method, returns, type ClientOf, type EmitterOf, type ServicesOf } from './define.js';
 
 export const studioContract = {
@@ -88,6 +92,53 @@ export const studioContract = {
   },
   exports: {
     start: method(S.ExportStartInput, returns<{ jobId: string }>()),
+  },
+  runtime: {
+    /** Finds the Python runtime and proves it works (versions, GPUs, a tensor op on each). */
+    check: method(T.RuntimeCheckInput, returns<RuntimeStatus>()),
+    /** Uses an existing Python that can import ultralytics, or (null) the managed one. */
+    configure: method(T.RuntimeConfigureInput, returns<RuntimeStatus>()),
+    /** Creates or repairs the managed runtime; progress and the status come as jobs events. */
+    install: method(T.RuntimeInstallInput, returns<{ jobId: string }>()),
+  },
+  training: {
+    /** Queues a run: the dataset is frozen into a snapshot now; one GPU run at a time. */
+    start: method(T.TrainingStartInput, returns<RunSummary>()),
+    /** Ends a run cleanly, with its weights saved (it can be resumed). */
+    stop: method(T.RunIdInput, returns<RunSummary>()),
+    /** Continues a stopped or interrupted run from its last checkpoint. */
+    resume: method(T.RunIdInput, returns<RunSummary>()),
+    list: method(S.NoInput, returns<RunSummary[]>()),
+    get: method(T.RunIdInput, returns<RunDetail>()),
+    /** Exports a run's weights (ONNX always; other formats where their tools are present). */
+    exportModel: method(T.ModelExportInput, returns<RunArtifact>()),
+    onStatus: event<RunSummary>(),
+    onEpoch: event<{ runId: string; epoch: EpochRecord }>(),
+    onProgress: event<TrainingProgress>(),
+  },
+  inference: {
+    /**
+     * Loads an exported Ultralytics ONNX model (or a run's best.onnx) into the inference worker,
+     * runs it once to warm it up, and says what it is and how its classes map to the project's.
+     */
+    loadModel: method(I.LoadModelInput, returns<ModelInfo>()),
+    /** Predicts on project images or image files; per-image failures come back as `error`. */
+    predict: method(I.PredictInput, returns<PredictResult>()),
+    /** Starts an auto-label job: suggestions for the images (default: the unlabeled ones). */
+    autolabel: method(I.AutolabelInput, returns<{ jobId: string }>()),
+  },
+  suggestions: {
+    /** An image's pending suggestions, by confidence. */
+    forImage: method(I.SuggestionsForImageInput, returns<Suggestion[]>()),
+    /** Turns suggestions into annotations (source 'model') and deletes them. */
+    accept: method(I.SuggestionIdsInput, returns<AcceptResult>()),
+    /** Accepts an image's suggestions at or above a confidence. */
+    acceptAbove: method(I.AcceptAboveInput, returns<AcceptResult>()),
+    reject: method(I.SuggestionIdsInput, returns<{ rejected: number }>()),
+    /** Images with pending suggestions, least sure first. */
+    reviewQueue: method(I.ReviewQueueInput, returns<ReviewQueue>()),
+    /** An image's suggestions were added, accepted or rejected. */
+    onChanged: event<{ imageId: number }>(),
   },
   jobs: {
     list: method(S.NoInput, returns<JobInfo[]>()),

@@ -139,8 +139,34 @@ CREATE TABLE run_artifacts (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Model suggestions (auto-label), kept apart from the ground truth: nothing reads them as
+ * annotations until someone accepts them. They go with their image or class. `model_id` is the
+ * model file's content hash.
+ */
+const suggestions = /* sql */ `
+CREATE TABLE suggestions (
+  id TEXT PRIMARY KEY,
+  image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  class_id INTEGER NOT NULL REFERENCES classes (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('box', 'tag')),
+  x REAL,
+  y REAL,
+  w REAL,
+  h REAL,
+  confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  model_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  CHECK (kind = 'tag' OR (x IS NOT NULL AND y IS NOT NULL AND w > 0 AND h > 0))
+);
+CREATE INDEX suggestions_image ON suggestions (image_id, confidence);
+CREATE INDEX suggestions_confidence ON suggestions (confidence);
+CREATE INDEX suggestions_class ON suggestions (class_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'initial', sql: initial },
   { name: 'image dhash', sql: imageDhash },
   { name: 'training runs', sql: trainingRuns },
+  { name: 'suggestions', sql: suggestions },
 ];

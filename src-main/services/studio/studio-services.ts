@@ -15,6 +15,9 @@ import { datasetStats } from '../dataset/stats.js';
 import { datasetHealth } from '../dataset/health.js';
 import { applySplits, pinSplits, splitSummary } from '../dataset/project-splits.js';
 import { throttle } from './throttle.js';
+import type { RuntimeService } from '../runtime/runtime-service.js';
+import type { TrainingService } from '../training/training-service.js';
+import type { InferenceService } from '../inference/inference-service.js';
 
 export interface StudioServicesDeps {
   session: ProjectSession;
@@ -24,6 +27,17 @@ export interface StudioServicesDeps {
   app: Omit<AppInfo, 'platform'>;
   /** A native folder picker, where the host has one. */
   pickDirectory?: (title?: string) => Promise<string | null>;
+  /** The Python runtime that trains (find, check, install). */
+  runtime: RuntimeService;
+  /**
+   * Jobs that belong to the studio rather than to the open project (the runtime install): same
+   * events as `jobs`, but opening or closing a project does not cancel them.
+   */
+  studioJobs: JobRunner;
+  /** The open project's training runs. */
+  training: TrainingService;
+  /** Models, predictions, auto-label and its suggestions. */
+  inference: InferenceService;
 }
 
 const RECENTS_KEY = 'recentProjects';
@@ -59,20 +73,25 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
     projects: {
       create: async ({ dir, name, task, multiLabel }) => {
         await jobs.cancelAll();
+        await deps.training.detach();
         const project = session.create(dir, { name, task, multiLabel });
+        deps.training.attach();
         remember(project.info);
         changed();
         return project.info;
       },
       open: async ({ dir }) => {
         await jobs.cancelAll();
+        await deps.training.detach();
         const project = session.open(dir);
+        deps.training.attach();
         remember(project.info);
         changed();
         return project.info;
       },
       close: async () => {
         await jobs.cancelAll();
+        await deps.training.detach();
         session.close();
         changed();
       },
@@ -206,9 +225,45 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
         return { jobId };
       },
     },
+    runtime: {
+      check: ({ python }) => deps.runtime.check(python),
+      configure: ({ python }) => deps.runtime.configure(python),
+      install: (request) => {
+        const { jobId } = deps.studioJobs.start('runtime', (job) => deps.runtime.install(request, job));
+        return { jobId };
+      },
+    },
+    training: {
+      start: (spec) => deps.training.current().start(spec),
+      stop: ({ runId }) => deps.training.current().stop(runId),
+      resume: ({ runId }) => deps.training.current().resume(runId),
+      list: () => deps.training.current().list(),
+      get: ({ runId }) => deps.training.current().get(runId),
+      exportModel: (request) => deps.training.current().exportModel(request),
+    },
+    inference: {
+      loadModel: (source) => deps.inference.loadModel(source),
+      predict: (request) => deps.inference.predict(request),
+      autolabel: (request) => deps.inference.autolabel(request),
+    },
+    suggestions: {
+      forImage: ({ imageId }) => deps.inference.forImage(imageId),
+      accept: ({ ids }) => {
+        const result = deps.inference.accept(ids);
+        if (result.accepted.length) imagesEdited();
+        return result;
+      },
+      acceptAbove: ({ imageId, minConfidence }) => {
+        const result = deps.inference.acceptAbove(imageId, minConfidence);
+        if (result.accepted.length) imagesEdited();
+        return result;
+      },
+      reject: ({ ids }) => deps.inference.reject(ids),
+      reviewQueue: ({ limit, offset }) => deps.inference.reviewQueue(limit, offset),
+    },
     jobs: {
-      list: () => jobs.list(),
-      cancel: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+      list: () => [...jobs.list(), ...deps.studioJobs.list()],
+      cancel: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || deps.studioJobs.cancel(jobId) }),
     },
   };
 }

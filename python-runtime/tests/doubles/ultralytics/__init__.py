@@ -24,6 +24,14 @@ Ultralytics 8.4.52 (`engine/model.py`, `engine/trainer.py`, `models/yolo/detect/
 Knobs for tests, read from the environment (the real package has no such thing):
 ULTRALYTICS_DOUBLE_BATCH_SECONDS (sleep per batch, default 0.002) and
 ULTRALYTICS_DOUBLE_PLATEAU_AFTER (fitness stops improving after this epoch, to test patience).
+For the studio's supervisor tests, ways a real training process goes wrong:
+ULTRALYTICS_DOUBLE_CRASH_AT_EPOCH=N dies after the first batch of epoch N (1-based) without a
+word on the protocol, as an out-of-memory kill or a segfault does; ULTRALYTICS_DOUBLE_CRASH_WITH
+says how: an exit status (default 137) or a signal name (SIGKILL, SIGSEGV).
+ULTRALYTICS_DOUBLE_GARBAGE_AT_EPOCH=N writes malformed lines onto the protocol stream at the start
+of epoch N, as a stray writer holding the protocol descriptor would.
+ULTRALYTICS_DOUBLE_IGNORE_STOP=1 keeps training after `trainer.stop` is set, as a trainer stuck
+in a data loader or a long validation would: only a kill ends it early.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import json
 import math
 import os
 import pickle
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -48,6 +57,12 @@ VALID_ARGS = {
     "warmup_epochs", "cos_lr", "close_mosaic", "mosaic", "mixup", "fliplr", "hsv_h", "seed", "val",
     "save", "save_period", "time", "cache", "single_cls", "freeze", "format", "opset", "simplify",
     "half", "dynamic", "model", "task", "mode",
+    # The rest of Ultralytics' train settings (cfg/default.yaml), which the studio's presets and
+    # advanced settings pass through.
+    "pretrained", "deterministic", "rect", "fraction", "profile", "multi_scale", "compile", "overlap_mask",
+    "mask_ratio", "dropout", "warmup_momentum", "warmup_bias_lr", "box", "cls", "cls_pw", "dfl", "pose", "kobj",
+    "nbs", "hsv_s", "hsv_v", "degrees", "translate", "scale", "shear", "perspective", "flipud", "bgr", "cutmix",
+    "copy_paste", "copy_paste_mode", "auto_augment", "erasing",
 }
 DEFAULTS = {"epochs": 100, "imgsz": 640, "batch": 16, "device": None, "project": None, "name": "train", "exist_ok": False,
             "plots": True, "verbose": True, "workers": 8, "amp": True, "resume": False, "patience": 100, "val": True, "save": True,
@@ -83,12 +98,27 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return ckpt
 
 
+def _scalar(text: str) -> str:
+    """A YAML scalar of the subset: plain, or double-quoted with JSON's escapes (as the studio writes names)."""
+    text = text.strip()
+    return json.loads(text) if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
 def _read_data(data: str) -> dict[str, Any]:
     """A tiny YAML subset: `key: value` lines and a `names:` block of `  0: cat` or `- cat`."""
     try:
         path = Path(data)
         if not path.exists():
             raise FileNotFoundError(f"'{data}' does not exist")
+        if path.is_dir():
+            # Classification, as Ultralytics' check_cls_dataset reads it: train/<class>/ folders,
+            # class names sorted, val (or test) beside them.
+            train = path / "train"
+            if not train.is_dir():
+                raise FileNotFoundError(f"{path} has no train/ folder")
+            classes = sorted(p.name for p in train.iterdir() if p.is_dir())
+            val = path / "val" if (path / "val").is_dir() else path / "test"
+            return {"names": dict(enumerate(classes)), "nc": len(classes), "train": str(train), "val": str(val), "yaml_file": str(path)}
         top: dict[str, Any] = {}
         names: dict[int, str] = {}
         in_names = False
@@ -99,10 +129,10 @@ def _read_data(data: str) -> dict[str, Any]:
             if in_names and raw.startswith((" ", "-")):
                 item = line.strip()
                 if item.startswith("- "):
-                    names[len(names)] = item[2:].strip()
+                    names[len(names)] = _scalar(item[2:])
                 else:
                     k, v = item.split(":", 1)
-                    names[int(k)] = v.strip()
+                    names[int(k)] = _scalar(v)
                 continue
             in_names = False
             key, _, value = line.partition(":")
@@ -290,6 +320,34 @@ class DetectionTrainer:
                 f.write(",".join(row) + "\n")
             f.write(",".join(f"{v:.6g}" for v in row.values()) + "\n")
 
+    def _knob(self, name: str) -> int | None:
+        value = os.environ.get(f"ULTRALYTICS_DOUBLE_{name}")
+        return int(value) if value else None
+
+    def _crash(self) -> None:
+        how = os.environ.get("ULTRALYTICS_DOUBLE_CRASH_WITH", "137")
+        print(f"Ultralytics (double) crashing on purpose in epoch {self.epoch + 1} ({how})", file=sys.stderr, flush=True)
+        if how.startswith("SIG"):
+            os.kill(os.getpid(), getattr(signal, how))
+            time.sleep(10)  # the signal lands before this ends
+        os._exit(int(how))
+
+    def _write_garbage(self) -> None:
+        """Finds the protocol channel through the runtime's callbacks (their `emit`) and writes
+        lines onto it that are not protocol messages."""
+        for fns in self.callbacks.values():
+            for fn in fns:
+                channel = getattr(getattr(fn, "__self__", None), "emit", None)
+                stream, lock = getattr(channel, "_stream", None), getattr(channel, "_lock", None)
+                if stream is None or lock is None:
+                    continue
+                with lock:
+                    for line in ("this is not JSON", '{"v": 2, "type": "epoch"}', '{"v": 1, "type": "mystery"}',
+                                 '{"v": 1, "type": "epoch", "epoch": "one"}', "[1, 2, 3]", '{"v": 1, "type": "progr'):
+                        stream.write(line + "\n")
+                    stream.flush()
+                return
+
     def train(self) -> None:
         # _setup_train()
         self.train_loader = _Loader(_count_images(self.data["train"]), self.batch_size)
@@ -305,6 +363,8 @@ class DetectionTrainer:
 
         # _do_train()
         batch_seconds = float(os.environ.get("ULTRALYTICS_DOUBLE_BATCH_SECONDS", "0.002"))
+        crash_at, garbage_at = self._knob("CRASH_AT_EPOCH"), self._knob("GARBAGE_AT_EPOCH")
+        ignore_stop = os.environ.get("ULTRALYTICS_DOUBLE_IGNORE_STOP") == "1"
         nb = len(self.train_loader)
         self.train_time_start = self.epoch_time_start = time.time()
         self.run_callbacks("on_train_start")
@@ -313,6 +373,8 @@ class DetectionTrainer:
         while True:
             self.epoch = epoch
             self.run_callbacks("on_train_epoch_start")
+            if garbage_at == epoch + 1:
+                self._write_garbage()
             self.tloss = None
             for i in range(nb):
                 self.run_callbacks("on_train_batch_start")
@@ -322,7 +384,9 @@ class DetectionTrainer:
                 self.tloss = self.loss_items if self.tloss is None else [(t * i + x) / (i + 1) for t, x in zip(self.tloss, self.loss_items)]
                 self.run_callbacks("on_batch_end")
                 self.run_callbacks("on_train_batch_end")
-                if self.stop:
+                if crash_at == epoch + 1:
+                    self._crash()
+                if self.stop and not ignore_stop:
                     break
             self.lr = {f"lr/pg{g}": round(0.01 * (1 - epoch / self.epochs) + 1e-4, 6) for g in range(3)}
             self.run_callbacks("on_train_epoch_end")
@@ -337,7 +401,7 @@ class DetectionTrainer:
             t = time.time()
             self.epoch_time, self.epoch_time_start = t - self.epoch_time_start, t
             self.run_callbacks("on_fit_epoch_end")
-            if self.stop:
+            if final_epoch or (self.stop and not ignore_stop):
                 break
             epoch += 1
 

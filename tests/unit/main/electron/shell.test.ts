@@ -252,6 +252,9 @@ describe('the app:// protocol', () => {
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("object-src 'none'");
       expect(csp).toContain("img-src 'self' reticle-media: data: blob:");
+      // Large images are fetched from the media scheme and decoded off the main thread.
+      expect(csp).toContain("connect-src 'self' reticle-media:");
+      expect(csp.match(/connect-src/g)).toHaveLength(1);
       expect(csp).not.toContain('unsafe-eval');
       expect(await res.text()).toBe('<!doctype html><title>Reticle Studio</title>');
     }

@@ -1,0 +1,64 @@
+/** What every `reticle` command shares: argument parsing, a studio to talk to, output. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { JobResult, StudioApi } from '@shared';
+import { createStudio, type Studio } from '../studio.js';
+import { createDirectClient } from '../transports/direct.js';
+import type { ProgressLine } from './output.js';
+
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+/** A command line that does not make sense: usage on stderr, exit status 2. */
+export class UsageError extends Error {}
+
+export function parse(argv: string[], options: ParseArgsConfig['options']): { positionals: string[]; values: Flags } {
+  try {
+    const { positionals, values } = parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { positionals, values: values as Flags };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export async function withStudio<T>(fn: (api: StudioApi, studio: Studio) => Promise<T>): Promise<T> {
+  const studio = createStudio({ mode: 'cli' });
+  try {
+    return await fn(createDirectClient(studio.host), studio);
+  } finally {
+    await studio.dispose();
+  }
+}
+
+/** Waits for a job's result; Ctrl-C cancels the job and still prints what was done. */
+export function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine): Promise<JobResult> {
+  return new Promise((resolve) => {
+    const offProgress = api.jobs.onProgress((p) => p.jobId === jobId && progress.update(p));
+    const onSigint = () => {
+      progress.note('cancelling…');
+      void api.jobs.cancel({ jobId });
+    };
+    process.once('SIGINT', onSigint);
+    const offFinished = api.jobs.onFinished((r) => {
+      if (r.jobId !== jobId) return;
+      offProgress();
+      offFinished();
+      process.off('SIGINT', onSigint);
+      progress.done();
+      resolve(r);
+    });
+  });
+}
+
+export function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** `--split 0.8,0.1,0.1`: train, val and optionally test fractions that add up to 1. */
+export function parseSplit(text: string): [number, number, number] {
+  const parts = text.split(',').map((s) => Number(s.trim()));
+  if (parts.length < 2 || parts.length > 3 || parts.some((n) => !Number.isFinite(n) || n < 0 || n > 1)) {
+    throw new UsageError('--split is train,val[,test] fractions, such as 0.8,0.1,0.1');
+  }
+  const [train, val, test = 0] = parts;
+  if (Math.abs(train + val + test - 1) > 1e-6) throw new UsageError('--split fractions must add up to 1');
+  return [train, val, test];
+}

@@ -1,0 +1,58 @@
+/**
+ * Binds the training supervisor to whichever project is open: one supervisor per open project,
+ * made when it opens (which is when runs a crash left behind are found) and disposed before it
+ * closes (which stops its trainer). The contract's `training` methods go through here.
+ */
+import type { ProjectSession } from '../studio/project-session.js';
+import type { ProjectStore } from '../store/project-store.js';
+import type { RuntimeService } from '../runtime/runtime-service.js';
+import { TrainingSupervisor, type TrainingEvents } from './supervisor.js';
+
+export interface TrainingServiceOptions {
+  session: ProjectSession;
+  runtime: RuntimeService;
+  events: TrainingEvents;
+  stopGraceMs?: number;
+  shutdownGraceMs?: number;
+}
+
+export class TrainingService {
+  private supervisor: TrainingSupervisor | null = null;
+  private boundTo: ProjectStore | null = null;
+
+  constructor(private readonly options: TrainingServiceOptions) {}
+
+  /** The open project's supervisor (made on first use if `attach` was not called). */
+  current(): TrainingSupervisor {
+    const project = this.options.session.require();
+    if (this.boundTo !== project.store || !this.supervisor) {
+      this.supervisor = new TrainingSupervisor({
+        store: project.store,
+        media: project.media,
+        runtime: this.options.runtime,
+        events: this.options.events,
+        stopGraceMs: this.options.stopGraceMs,
+        shutdownGraceMs: this.options.shutdownGraceMs,
+      });
+      this.boundTo = project.store;
+    }
+    return this.supervisor;
+  }
+
+  /** Call after a project opened: runs left running by a crash show as interrupted at once. */
+  attach(): void {
+    if (this.options.session.project) this.current();
+  }
+
+  /** Call before the open project closes: stops its trainer politely and waits for it. */
+  async detach(): Promise<void> {
+    const supervisor = this.supervisor;
+    this.supervisor = null;
+    this.boundTo = null;
+    await supervisor?.dispose();
+  }
+
+  dispose(): Promise<void> {
+    return this.detach();
+  }
+}
