@@ -4,7 +4,7 @@
  * called them shows the message.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AppInfo, ClassDef, ImageCounts, ImageFilter, ProjectCreateRequest, ProjectInfo, RecentProject, StudioApi } from '@shared';
+import type { AppInfo, ClassDef, ClassImpact, ImageCounts, ImageFilter, ProjectCreateRequest, ProjectInfo, RecentProject, StudioApi } from '@shared';
 import type { GridState } from './grid-store.js';
 
 export interface ProjectState {
@@ -32,6 +32,12 @@ export interface ProjectState {
   refreshCounts(): Promise<void>;
   addClass(name: string, color?: string): Promise<ClassDef>;
   updateClass(update: { id: number; name?: string; color?: string }): Promise<ClassDef>;
+  /** Moves a class one place up (-1) or down (+1), or to an index. */
+  moveClass(id: number, toIndex: number): Promise<void>;
+  /** What deleting or merging the class would touch. */
+  classImpact(id: number): Promise<ClassImpact>;
+  deleteClass(id: number): Promise<ClassImpact>;
+  mergeClasses(sourceId: number, targetId: number): Promise<ClassImpact>;
   setFilter(filter: ImageFilter): void;
   /** A native folder picker where the host has one; null when cancelled. */
   pickDirectory(title: string): Promise<string | null>;
@@ -44,9 +50,18 @@ export interface ProjectStoreDeps {
   grid: StoreApi<GridState>;
   /** Another project (or none) is now open: views of the old one must go. */
   onSwitched(): void;
+  /**
+   * The class list changed; `structural` when a class went away (deleted or merged), so
+   * annotations changed class or vanished behind the labeler's back.
+   */
+  onClassesChanged?(classes: readonly ClassDef[], structural: boolean): void;
+  /** Annotations moved between classes or went away: counts and the grid are stale. */
+  onImagesChanged?(): void;
+  /** Before this window opens, creates or closes a project: lets unsaved edits land first. */
+  beforeSwitch?(): Promise<void>;
 }
 
-export function createProjectStore({ api, grid, onSwitched }: ProjectStoreDeps): StoreApi<ProjectState> {
+export function createProjectStore({ api, grid, onSwitched, onClassesChanged, onImagesChanged, beforeSwitch }: ProjectStoreDeps): StoreApi<ProjectState> {
   const store = createStore<ProjectState>()((set, get) => ({
     appInfo: null,
     recent: [],
@@ -77,16 +92,19 @@ export function createProjectStore({ api, grid, onSwitched }: ProjectStoreDeps):
     },
 
     async create(request) {
+      await beforeSwitch?.();
       const info = await api.projects.create(request);
       get().projectChanged(info);
     },
 
     async open(dir) {
+      await beforeSwitch?.();
       const info = await api.projects.open({ dir });
       get().projectChanged(info);
     },
 
     async close() {
+      await beforeSwitch?.();
       await api.projects.close();
       get().projectChanged(null);
       await get().loadRecent();
@@ -113,11 +131,16 @@ export function createProjectStore({ api, grid, onSwitched }: ProjectStoreDeps):
 
     async refreshClasses() {
       if (!get().project) return;
-      set({ classes: await api.classes.list() });
+      get().setClasses(await api.classes.list());
     },
 
     setClasses(classes) {
-      set({ classes: [...classes].sort((a, b) => a.order - b.order) });
+      const before = get().classes;
+      const next = [...classes].sort((a, b) => a.order - b.order || a.id - b.id);
+      const ids = new Set(next.map((c) => c.id));
+      const structural = before.some((c) => !ids.has(c.id));
+      set({ classes: next });
+      onClassesChanged?.(next, structural);
     },
 
     async refreshCounts() {
@@ -127,14 +150,52 @@ export function createProjectStore({ api, grid, onSwitched }: ProjectStoreDeps):
 
     async addClass(name, color) {
       const created = await api.classes.create(color ? { name, color } : { name });
-      if (!get().classes.some((c) => c.id === created.id)) set({ classes: [...get().classes, created] });
+      if (!get().classes.some((c) => c.id === created.id)) get().setClasses([...get().classes, created]);
       return created;
     },
 
     async updateClass(update) {
       const updated = await api.classes.update(update);
-      set({ classes: get().classes.map((c) => (c.id === updated.id ? updated : c)) });
+      get().setClasses(get().classes.map((c) => (c.id === updated.id ? updated : c)));
       return updated;
+    },
+
+    async moveClass(id, toIndex) {
+      const ids = get().classes.map((c) => c.id);
+      const from = ids.indexOf(id);
+      const to = Math.max(0, Math.min(ids.length - 1, toIndex));
+      if (from < 0 || from === to) return;
+      ids.splice(from, 1);
+      ids.splice(to, 0, id);
+      // Show the new order at once; the studio's answer (or its refusal) settles it.
+      const byId = new Map(get().classes.map((c) => [c.id, c]));
+      set({ classes: ids.map((cid, order) => ({ ...byId.get(cid)!, order })) });
+      try {
+        get().setClasses(await api.classes.reorder({ ids }));
+      } catch (err) {
+        await get().refreshClasses().catch(() => undefined);
+        throw err;
+      }
+    },
+
+    classImpact(id) {
+      return api.classes.impact({ id });
+    },
+
+    async deleteClass(id) {
+      const impact = await api.classes.delete({ id });
+      get().setClasses(get().classes.filter((c) => c.id !== id));
+      if (get().filter.kind === 'class' && (get().filter as { classId: number }).classId === id) get().setFilter({ kind: 'all' });
+      onImagesChanged?.();
+      return impact;
+    },
+
+    async mergeClasses(sourceId, targetId) {
+      const impact = await api.classes.merge({ sourceId, targetId });
+      get().setClasses(get().classes.filter((c) => c.id !== sourceId));
+      if (get().filter.kind === 'class' && (get().filter as { classId: number }).classId === sourceId) get().setFilter({ kind: 'class', classId: targetId });
+      onImagesChanged?.();
+      return impact;
     },
 
     setFilter(filter) {

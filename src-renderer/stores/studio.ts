@@ -9,7 +9,10 @@ import { createConnectionStore, type ConnectionStoreState } from './connection-s
 import { createGridStore, type GridState } from './grid-store.js';
 import { createJobsStore, type JobsState } from './jobs-store.js';
 import { createProjectStore, type ProjectState } from './project-store.js';
+import { createSelectionStore, type SelectionState } from './selection-store.js';
 import { createViewerStore, type ViewerState } from './viewer-store.js';
+import { createLabelerSession, type LabelerSession } from '../labeler/labeler-session.js';
+import { createTrainingStore, type TrainingState } from '../training/training-store.js';
 
 export interface Studio {
   host: Host;
@@ -18,6 +21,12 @@ export interface Studio {
   grid: StoreApi<GridState>;
   jobs: StoreApi<JobsState>;
   viewer: StoreApi<ViewerState>;
+  /** The open image's annotations, history, tool, viewport and autosave. */
+  labeler: LabelerSession;
+  /** Images picked in the grid, for bulk actions. */
+  selection: StoreApi<SelectionState>;
+  /** The runtime, runs and their live epochs: kept while the training tab is not shown. */
+  training: StoreApi<TrainingState>;
   /** Loads what the page shows first; called once the UI is mounted. */
   start(): Promise<void>;
   dispose(): void;
@@ -25,6 +34,8 @@ export interface Studio {
 
 /** How long image-change events are gathered before the grid and counts refresh. */
 const REFRESH_DELAY_MS = 300;
+/** How long a project switch waits for unsaved edits before it goes ahead anyway. */
+const SWITCH_FLUSH_LIMIT_MS = 5000;
 
 export function createStudio(): Studio {
   const connection = createConnectionStore();
@@ -36,23 +47,51 @@ export function createStudio(): Studio {
       // Events sent while the socket was down are gone: load everything again.
       void studio.project.getState().boot().catch(studio.project.getState().reportBackgroundError);
       void studio.jobs.getState().loadRunning().catch(studio.project.getState().reportBackgroundError);
+      void studio.training.getState().refresh();
     }
     if (state === 'open') everOpen = true;
   });
   if (host.kind === 'desktop') connection.setState({ state: 'open' });
   const studio = composeStudio(host, connection);
+  guardUnsavedEdits(host, studio.labeler);
   return studio;
 }
 
 export function composeStudio(host: Host, connection: StoreApi<ConnectionStoreState>): Studio {
   const { api } = host;
   const grid = createGridStore((query) => api.images.list(query));
-  const viewer = createViewerStore(api, grid);
-  const project = createProjectStore({ api, grid, onSwitched: () => viewer.getState().close() });
+  const selection = createSelectionStore();
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  const labeler: LabelerSession = createLabelerSession({
+    api,
+    classes: () => project.getState().classes,
+    project: () => project.getState().project,
+    onImageSaved: (result) => {
+      viewer.getState().patchImage(result.imageId, { status: result.status, annotationCount: result.annotations.length });
+      refreshImagesSoon();
+    },
+  });
+  const viewer = createViewerStore(api, grid, {
+    load: (image, isCurrent) => labeler.load(image, isCurrent),
+    unload: () => labeler.unload(),
+  });
+  const project = createProjectStore({
+    api,
+    grid,
+    onSwitched: () => {
+      viewer.getState().close();
+      labeler.reset();
+      selection.getState().clear();
+    },
+    onClassesChanged: (classes, structural) => labeler.classesChanged(classes, structural),
+    onImagesChanged: () => refreshImagesSoon(),
+    // Edits still on their way belong to this project: let them land (or give up) first.
+    beforeSwitch: () => Promise.race([labeler.autosave.getState().flush(), new Promise<void>((r) => setTimeout(r, SWITCH_FLUSH_LIMIT_MS))]),
+  });
   const jobs = createJobsStore({ api });
+  const training = createTrainingStore(api);
   const subscriptions: Unsubscribe[] = [];
 
-  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
   const refreshImagesSoon = () => {
     if (refreshTimer) return;
     refreshTimer = setTimeout(() => {
@@ -70,12 +109,20 @@ export function composeStudio(host: Host, connection: StoreApi<ConnectionStoreSt
     grid,
     jobs,
     viewer,
+    labeler,
+    selection,
+    training,
 
     async start() {
       subscriptions.push(
+        // Training events are followed whichever tab is shown, so a run's curves are never lost.
+        training.getState().attach(),
         api.projects.onChanged((info) => project.getState().projectChanged(info)),
         api.classes.onChanged((classes) => project.getState().setClasses(classes)),
         api.images.onChanged(() => refreshImagesSoon()),
+        api.annotations.onChanged(({ imageId }) => {
+          void labeler.changedElsewhere(imageId).catch(project.getState().reportBackgroundError);
+        }),
         api.jobs.onProgress((progress) => jobs.getState().progressed(progress)),
         api.jobs.onFinished((result) => {
           jobs.getState().finished(result);
@@ -91,6 +138,26 @@ export function composeStudio(host: Host, connection: StoreApi<ConnectionStoreSt
     dispose() {
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
       if (refreshTimer) clearTimeout(refreshTimer);
+      labeler.dispose();
     },
   };
+}
+
+/**
+ * Leaving the page with edits not yet saved: in a browser, ask first (the saves go on while the
+ * question is up); in the desktop window, which cannot ask, send them all at once, in order,
+ * before it closes.
+ */
+function guardUnsavedEdits(host: Host, labeler: LabelerSession): void {
+  window.addEventListener('beforeunload', (e) => {
+    const saves = labeler.autosave.getState();
+    if (!saves.hasPending()) return;
+    if (host.kind === 'desktop') {
+      saves.sendAllNow();
+      return;
+    }
+    e.preventDefault();
+    // Older browsers want a return value to show the question.
+    e.returnValue = '';
+  });
 }

@@ -1,7 +1,7 @@
 /** Running jobs with their progress and a Cancel button, the upload before an import, and the reports of finished imports. */
 import type { ImportReport, JobResult } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
-import { formatBytes } from './ImageViewer.js';
+import { formatBytes } from './format.js';
 import type { RunningJob } from '../stores/jobs-store.js';
 import { useAction, useSlice, useStudio } from './studio-context.js';
 
@@ -28,12 +28,17 @@ export function JobsPanel() {
           <Progress done={upload.progress.bytesDone} total={upload.progress.bytesTotal} label="Upload progress" />
         </div>
       )}
-      {running.map((job) => (
-        <RunningJobRow key={job.jobId} job={job} />
-      ))}
-      {results.map((result) =>
-        result.kind === 'import' ? <ImportResultPanel key={result.jobId} result={result} /> : <ExportResultLine key={result.jobId} result={result} />,
-      )}
+      {/* Runtime installs are shown, with their output, on the training page. */}
+      {running
+        .filter((job) => job.kind !== 'runtime')
+        .map((job) => (
+          <RunningJobRow key={job.jobId} job={job} />
+        ))}
+      {results
+        .filter((result) => result.kind !== 'runtime')
+        .map((result) =>
+          result.kind === 'import' ? <ImportResultPanel key={result.jobId} result={result} /> : <ExportResultLine key={result.jobId} result={result} />,
+        )}
     </section>
   );
 }
@@ -48,12 +53,13 @@ function Progress({ done, total, label }: { done: number; total: number; label: 
 }
 
 const PHASES = { scanning: 'Looking for files', working: 'Working', finishing: 'Finishing' } as const;
+const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
   const { jobs } = useStudio();
   const cancel = useAction(() => jobs.getState().cancel(job.jobId));
   const p = job.progress;
-  const title = job.kind === 'import' ? 'Importing' : 'Exporting';
+  const title = JOB_TITLES[job.kind];
   return (
     <div className="job" data-testid={`job-${job.kind}`} data-job-id={job.jobId}>
       <div className="job-line">
@@ -86,11 +92,15 @@ function ExportResultLine({ result }: { result: JobResult }) {
       <div className="job-line">
         {result.status === 'failed' ? (
           <span>
-            <strong>The export failed:</strong> {result.error.message}
+            <strong>{result.kind === 'autolabel' ? 'Auto-label failed:' : 'The export failed:'}</strong> {result.error.message}
           </span>
         ) : result.kind === 'export' ? (
           <span>
             <strong>{result.status === 'cancelled' ? 'Export cancelled' : 'Exported'}</strong> {result.report.images} images to <code>{result.report.outDir}</code>
+          </span>
+        ) : result.kind === 'autolabel' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? 'Auto-label cancelled' : 'Auto-labeled'}</strong> {result.report.images} images: {result.report.suggestions} suggestions to review
           </span>
         ) : null}
         <button type="button" className="link-button" onClick={() => jobs.getState().dismiss(result.jobId)}>

@@ -1,12 +1,16 @@
-/** An open project: classes on the left, import and filters over the image grid, jobs and reports. */
+/**
+ * An open project: tabs for the images (classes on the left, import and filters over the grid),
+ * the dataset's health and its split; the labeler opens over any of them.
+ */
 import { useCallback, useState } from 'react';
-import type { ImportFormat } from '@shared';
+import type { ImageFilter, ImportFormat } from '@shared';
+import { LazyHealthPage, LazyLabeler, LazySplitsPage, LazyTrainingPage } from './lazy-pages.js';
+import { GridSelectionBar } from './GridSelectionBar.js';
 import { ClassesPanel } from './ClassesPanel.js';
 import { DropZone } from './DropZone.js';
 import { ErrorMessage } from './ErrorMessage.js';
 import { ExportDialog } from './ExportDialog.js';
 import { FilterBar } from './FilterBar.js';
-import { ImageViewer } from './ImageViewer.js';
 import { ImportControls } from './ImportControls.js';
 import { JobsPanel } from './JobsPanel.js';
 import { ThumbnailGrid } from './ThumbnailGrid.js';
@@ -20,6 +24,14 @@ export function ProjectView() {
   const [exporting, setExporting] = useState(false);
   const close = useAction(() => project.getState().close());
   const closeExport = useCallback(() => setExporting(false), []);
+  const [tab, setTab] = useState<ProjectTab>('images');
+  const showImages = useCallback(
+    (filter: ImageFilter) => {
+      project.getState().setFilter(filter);
+      setTab('images');
+    },
+    [project],
+  );
   if (!info) return null;
 
   return (
@@ -34,6 +46,13 @@ export function ProjectView() {
             {info.dir}
           </span>
         </div>
+        <nav className="tabs" role="tablist" aria-label="Project views">
+          {TABS.map((t) => (
+            <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={`tab${tab === t.id ? ' active' : ''}`} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
+              {t.label}
+            </button>
+          ))}
+        </nav>
         <div className="header-actions">
           <button type="button" onClick={() => setExporting(true)} data-testid="export-button">
             Export…
@@ -44,12 +63,13 @@ export function ProjectView() {
         </div>
       </header>
       <ErrorMessage error={close.error} testId="close-project-error" onDismiss={close.clear} />
-      <div className="project-body">
+      <div className={`project-body${tab === 'images' ? '' : ' hidden'}`}>
         <ClassesPanel />
         <main className="images-pane">
           <ImportControls format={format} onFormat={setFormat} />
           <JobsPanel />
           <FilterBar />
+          <GridSelectionBar />
           <DropZone format={format}>
             <ThumbnailGrid
               emptyHint={
@@ -62,8 +82,19 @@ export function ProjectView() {
           </DropZone>
         </main>
       </div>
-      <ImageViewer />
+      {tab === 'health' && <LazyHealthPage onShowImages={showImages} />}
+      {tab === 'splits' && <LazySplitsPage />}
+      {tab === 'training' && <LazyTrainingPage />}
+      <LazyLabeler />
       {exporting && <ExportDialog onClose={closeExport} />}
     </div>
   );
 }
+
+type ProjectTab = 'images' | 'health' | 'splits' | 'training';
+const TABS: { id: ProjectTab; label: string }[] = [
+  { id: 'images', label: 'Images' },
+  { id: 'health', label: 'Health' },
+  { id: 'splits', label: 'Splits' },
+  { id: 'training', label: 'Training' },
+];

@@ -15,7 +15,8 @@ export const GRID_METRICS: GridMetrics = { cellWidth: 164, cellHeight: 190, gap:
 const OVERSCAN_ROWS = 2;
 
 export function ThumbnailGrid({ emptyHint }: { emptyHint: ReactNode }) {
-  const { grid, viewer, host } = useStudio();
+  const { grid, viewer, host, selection } = useStudio();
+  const picked = useSlice(selection, (s) => s.ids);
   const total = useSlice(grid, (s) => s.total);
   const pages = useSlice(grid, (s) => s.pages);
   const pageSize = useSlice(grid, (s) => s.pageSize);
@@ -76,12 +77,32 @@ export function ThumbnailGrid({ emptyHint }: { emptyHint: ReactNode }) {
   };
 
   const open = useCallback((index: number) => void viewer.getState().open(index), [viewer]);
+  // Ctrl/⌘-click picks an image, Shift-click the range from the last one picked; a plain click opens it.
+  const pick = useCallback(
+    (index: number, id: number, range: boolean) => {
+      const s = selection.getState();
+      if (!range || s.anchor === null) {
+        s.toggle(id, index);
+        return;
+      }
+      const entries: { id: number; index: number }[] = [];
+      const [from, to] = s.anchor < index ? [s.anchor, index] : [index, s.anchor];
+      for (let i = from; i <= to; i++) {
+        const item = grid.getState().itemAt(i);
+        if (item) entries.push({ id: item.id, index: i });
+      }
+      s.extend(entries, index);
+    },
+    [selection, grid],
+  );
 
   const cells: ReactNode[] = [];
   for (let index = firstIndex; index < endIndex; index++) {
     const { top, left } = cellPosition(index, layout, GRID_METRICS.padding);
     const record = pages.get(Math.floor(index / pageSize))?.[index % pageSize];
-    cells.push(<Cell key={index} index={index} top={top} left={left} record={record} thumb={record ? host.media('thumb', record.id) : undefined} selected={openIndex === index} onOpen={open} />);
+    cells.push(
+      <Cell key={index} index={index} top={top} left={left} record={record} thumb={record ? host.media('thumb', record.id) : undefined} selected={openIndex === index} picked={record ? picked.has(record.id) : false} onOpen={open} onPick={pick} />,
+    );
   }
 
   return (
@@ -111,10 +132,12 @@ interface CellProps {
   record: ImageRecord | undefined;
   thumb: string | undefined;
   selected: boolean;
+  picked: boolean;
   onOpen: (index: number) => void;
+  onPick: (index: number, id: number, range: boolean) => void;
 }
 
-const Cell = memo(function Cell({ index, top, left, record, thumb, selected, onOpen }: CellProps) {
+const Cell = memo(function Cell({ index, top, left, record, thumb, selected, picked, onOpen, onPick }: CellProps) {
   const style = { transform: `translate(${left}px, ${top}px)`, width: GRID_METRICS.cellWidth, height: GRID_METRICS.cellHeight };
   if (!record) {
     return <div className="grid-cell placeholder" style={style} role="listitem" aria-busy="true" data-testid="grid-cell-loading" />;
@@ -123,8 +146,13 @@ const Cell = memo(function Cell({ index, top, left, record, thumb, selected, onO
     <div className="grid-cell-wrap" style={style} role="listitem">
       <button
         type="button"
-        className={`grid-cell${selected ? ' selected' : ''}`}
-        onClick={() => onOpen(index)}
+        className={`grid-cell${selected ? ' selected' : ''}${picked ? ' picked' : ''}`}
+        onClick={(e) => {
+          if (e.ctrlKey || e.metaKey || e.shiftKey) onPick(index, record.id, e.shiftKey);
+          else onOpen(index);
+        }}
+        aria-pressed={picked}
+        data-status={record.status}
         data-testid="grid-cell"
         data-index={index}
         data-image-id={record.id}
@@ -132,9 +160,11 @@ const Cell = memo(function Cell({ index, top, left, record, thumb, selected, onO
       >
         <span className="thumb">
           <img src={thumb} alt={record.name} decoding="async" draggable={false} />
+          {picked && <span className="pick-mark" aria-hidden="true">✓</span>}
         </span>
         <span className="cell-caption">
           <span className={`status-dot status-${record.status}`} title={STATUS_LABELS[record.status]} />
+          {record.status === 'review' && <span className="cell-flag">review</span>}
           <span className="cell-name">{record.name}</span>
           {record.annotationCount > 0 && <span className="cell-count" title={`${record.annotationCount} annotations`}>{record.annotationCount}</span>}
         </span>

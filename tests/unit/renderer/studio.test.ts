@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, mediaUrl, studioContract, type ClassDef, type ClientTransport, type Envelope, type ImageRecord, type ProjectInfo } from '@shared';
+import { createClient, mediaUrl, studioContract, type Annotation, type AnnotationChange, type ClassDef, type ClientTransport, type Envelope, type ImageRecord, type ProjectInfo } from '@shared';
 import { composeStudio, type Studio } from '../../../src-renderer/stores/studio.js';
 import { createConnectionStore } from '../../../src-renderer/stores/connection-store.js';
 
@@ -18,6 +18,7 @@ function fakeHost() {
     '/p/dogs': { info: project('/p/dogs', 'Dogs'), images: [image(7, 'dog.jpg')], classes: [] },
   };
   let current: string | null = '/p/cats';
+  const stored = new Map<number, Annotation[]>();
   const calls: string[] = [];
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const open = () => (current ? projects[current] : null);
@@ -46,6 +47,28 @@ function fakeHost() {
       }
       case 'jobs.list':
         return [];
+      case 'annotations.forImage':
+        return stored.get((input as { imageId: number }).imageId) ?? [];
+      case 'annotations.apply': {
+        const { imageId, changes } = input as { imageId: number; changes: AnnotationChange[] };
+        let list = stored.get(imageId) ?? [];
+        for (const c of changes) {
+          if (c.op === 'create') list = [...list, { ...c.annotation, imageId, source: 'manual' } as Annotation];
+          else if (c.op === 'delete') list = list.filter((a) => a.id !== c.id);
+          else list = list.map((a) => (a.id === c.id ? ({ ...a, ...c.patch } as Annotation) : a));
+        }
+        stored.set(imageId, list);
+        return { imageId, annotations: list, status: 'in_progress' };
+      }
+
+      case 'images.next': {
+        const { afterId = 0, direction = 'next' } = input as { afterId?: number; direction?: 'next' | 'previous' };
+        const all = open()!.images;
+        const filter = (input as { filter?: { kind: string } }).filter ?? { kind: 'unlabeled' };
+        const ok = (i: ImageRecord) => filter.kind !== 'unlabeled' || (stored.get(i.id) ?? []).length === 0;
+        const found = direction === 'next' ? all.find((i) => i.id > afterId && ok(i)) : [...all].reverse().find((i) => i.id < afterId && ok(i));
+        return found ?? null;
+      }
       default:
         throw new Error(`unexpected ${channel}`);
     }
@@ -63,7 +86,7 @@ function fakeHost() {
   };
   const emit = (channel: string, payload: unknown) => listeners.get(`reticle:${channel}`)?.forEach((l) => l(payload));
   const host = { kind: 'serve' as const, api: createClient(studioContract, transport), media: (kind: 'thumb' | 'image', id: number) => mediaUrl('serve', kind, id) };
-  return { host, projects, calls, emit, current: () => current };
+  return { host, projects, calls, emit, stored, current: () => current };
 }
 
 const settle = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -152,5 +175,58 @@ describe('the studio stores together', () => {
     expect(studio.viewer.getState()).toMatchObject({ index: 1, image: { name: 'cat2.jpg' } });
     studio.viewer.getState().close();
     expect(studio.viewer.getState().index).toBeNull();
+  });
+
+  it('labels through the labeler session: saved, and reloaded when changed elsewhere', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    await studio.viewer.getState().open(0);
+    const { labeler } = studio;
+    expect(labeler.imageId()).toBe(1);
+    labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
+    await labeler.autosave.getState().flush();
+    expect(fake.stored.get(1)?.map((a) => a.id)).toEqual(['a']);
+    // The studio's answer updates the open image's status.
+    expect(studio.viewer.getState().image?.status).toBe('in_progress');
+
+    fake.stored.set(1, [...fake.stored.get(1)!, { id: 'b', imageId: 1, classId: 1, kind: 'box', x: 50, y: 50, w: 10, h: 10, source: 'manual' }]);
+    fake.emit('annotations.onChanged', { imageId: 1 });
+    await settle(10);
+    expect([...labeler.document.getState().byId.keys()]).toEqual(['a', 'b']);
+  });
+
+  it('steps by id in a filtered list, so labeling an image does not skip the next one', async () => {
+    const fake = fakeHost();
+    fake.projects['/p/cats'].images.push(image(3, 'cat3.jpg'));
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    studio.project.getState().setFilter({ kind: 'unlabeled' });
+    await settle();
+    await studio.viewer.getState().open(0);
+    studio.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
+    await studio.labeler.autosave.getState().flush();
+    // The grid refreshes: cat1 is no longer unlabeled, cat2 is now first in the list.
+    studio.grid.getState().refresh();
+    await settle();
+    await studio.viewer.getState().step(1);
+    expect(studio.viewer.getState().image?.name).toBe('cat2.jpg');
+  });
+
+  it('forgets the labeler state of a project when another opens', async () => {
+    const fake = fakeHost();
+    studio = composeStudio(fake.host, createConnectionStore());
+    await studio.start();
+    await settle();
+    await studio.viewer.getState().open(0);
+    studio.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
+    await studio.labeler.autosave.getState().flush();
+    expect(studio.labeler.history.getState().byImage.size).toBe(1);
+    await studio.project.getState().open('/p/dogs');
+    expect(studio.labeler.imageId()).toBeNull();
+    expect(studio.labeler.history.getState().byImage.size).toBe(0);
+    expect(studio.labeler.tool.getState().activeClassId).toBeNull();
   });
 });
