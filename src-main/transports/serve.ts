@@ -111,6 +111,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }
     if (url.pathname.startsWith(`${SERVE_ROUTES.media}/`)) return serveMedia(url.pathname.slice(SERVE_ROUTES.media.length + 1), req, res);
     if (url.pathname.startsWith(`${SERVE_ROUTES.upload}/`)) return receiveUpload(url.pathname.slice(SERVE_ROUTES.upload.length + 1), req, res);
+    if (url.pathname.startsWith(`${SERVE_ROUTES.files}/`)) return serveRunFile(url.pathname.slice(SERVE_ROUTES.files.length + 1), req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'invalid_input', message: 'Method not allowed.' } });
     return serveStatic(url.pathname, res);
   }
@@ -149,6 +150,35 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     });
     if (req.method === 'HEAD') return void res.end();
     await pipeline(fs.createReadStream(media.path), res);
+  }
+
+  /**
+   * A run's file (weights, an export) as a download: found through the contract's own
+   * training.get, by artifact kind, never by a path the page names, and checked to lie inside
+   * the open project.
+   */
+  async function serveRunFile(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'invalid_input', message: 'Download with GET.' } });
+    const match = /^runs\/([^/]+)\/([^/]+)$/.exec(rest);
+    if (!match) throw new StudioError('not_found', 'No such file.');
+    const [runId, kind] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
+    const envelope = await options.host.invoke('reticle:training.get', { runId }, { transport: 'ws' });
+    if (!envelope.ok) throw new StudioError(envelope.error.code, envelope.error.message);
+    const detail = envelope.value as { artifacts: { kind: string; path: string }[] };
+    const artifact = detail.artifacts.find((a) => a.kind === kind);
+    if (!artifact) throw new StudioError('not_found', `Run ${runId} has no ${kind} file.`);
+    const project = options.session.require();
+    const file = await project.media.containedRealpath(path.resolve(project.store.paths.root, artifact.path));
+    const stat = await fsp.stat(file);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': stat.size,
+      'Content-Disposition': `attachment; filename="${`${runId}-${path.basename(file)}`.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    await pipeline(fs.createReadStream(file), res);
   }
 
   async function receiveUpload(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -3,7 +3,7 @@
  * wrote (weights, results) and the export of its model; the log tail for when it went wrong.
  */
 import { useState } from 'react';
-import { MODEL_EXPORT_FORMATS, type ModelExportFormat, type RunArtifact, type RunDetail } from '@shared';
+import { MODEL_EXPORT_FORMATS, runArtifactUrl, type ModelExportFormat, type RunArtifact, type RunDetail } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { formatBytes } from '../ui/format.js';
 import { useAction, useStudio } from '../ui/studio-context.js';
@@ -144,6 +144,7 @@ function PerClassTable({ perClass }: { perClass: PerClass }) {
 }
 
 function Artifacts({ detail }: { detail: RunDetail }) {
+  const { host } = useStudio();
   if (detail.artifacts.length === 0) return null;
   return (
     <div className="artifacts" data-testid="artifacts">
@@ -156,6 +157,12 @@ function Artifacts({ detail }: { detail: RunDetail }) {
               {a.path}
             </code>
             <span className="muted small">{formatBytes(a.bytes)}</span>
+            {/* In a browser the file is on the server: offer it as a download. */}
+            {host.kind === 'serve' && (
+              <a href={runArtifactUrl(detail.id, a.kind)} download data-testid="artifact-download">
+                Download
+              </a>
+            )}
           </li>
         ))}
       </ul>

@@ -51,7 +51,14 @@ export const SERVE_ROUTES = {
   /** `PUT /upload/<uploadId>/<relative/path>`: one dropped file, raw bytes. */
   upload: '/upload',
   media: '/media',
+  /** `GET /files/runs/<runId>/<artifact kind>`: a run's weights or export, as a download. */
+  files: '/files',
 } as const;
+
+/** Where a browser on `reticle serve` downloads a run's file (best.pt, an ONNX export…). */
+export function runArtifactUrl(runId: string, kind: string): string {
+  return `${SERVE_ROUTES.files}/runs/${encodeURIComponent(runId)}/${encodeURIComponent(kind)}`;
+}
 
 /** Cookie set by `reticle serve` once the URL's token was shown. */
 export const SERVE_TOKEN_COOKIE = 'reticle_token';
