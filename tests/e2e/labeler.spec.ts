@@ -5,21 +5,18 @@
  * classification project, one key press per image.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { startReticleServe, type RunningStudio } from './serve-fixture.js';
 import { WebSocket } from 'ws';
 import { createClient, studioContract, type Annotation, type BoxAnnotation, type StudioApi } from '@shared';
 import { SocketTransport, type SocketLike } from '../../src-renderer/transport/socket-transport.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const W = 640;
 const H = 480;
 
-let server: ChildProcess | null = null;
-let serverLog = '';
+let studio: RunningStudio | null = null;
 let studioUrl = '';
 let work = '';
 let api: StudioApi;
@@ -28,31 +25,9 @@ let transport: SocketTransport | null = null;
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'reticle-labeler-e2e-'));
-  const home = path.join(work, 'home');
-  await fs.mkdir(home);
-  server = spawn(process.execPath, [path.join(ROOT, 'bin/reticle.mjs'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, RETICLE_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  studioUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reticle serve printed no URL in 30 s:\n${serverLog}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      serverLog += chunk.toString();
-      const match = /http:\/\/\S+\?token=\S+/.exec(serverLog);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    };
-    server!.stdout!.on('data', onData);
-    server!.stderr!.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-    server!.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`reticle serve exited with ${code}:\n${serverLog}`));
-    });
-  });
+  studio = await startReticleServe();
+  studioUrl = studio.url;
+  work = studio.work;
   // The test's own client of the studio: what is stored, as any other client would read it.
   const url = new URL(studioUrl);
   transport = new SocketTransport({ url: `ws://${url.host}/api?token=${url.searchParams.get('token')}`, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
@@ -61,17 +36,11 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   transport?.dispose();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
-  if (work) await fs.rm(work, { recursive: true, force: true });
+  await studio?.stop();
 });
 
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('reticle serve output', { body: serverLog, contentType: 'text/plain' });
+  if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('reticle serve output', { body: studio?.log() ?? '', contentType: 'text/plain' });
 });
 
 /** A JPEG with its own colour and a lighter square placed by `hue`, so no two look alike. */
