@@ -3,7 +3,7 @@
  * or name a path on the server. On the desktop: a native folder picker, and a file picker whose
  * files are imported in place by their disk paths (as dropped files are).
  */
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { ImportFormat } from '@shared';
 import { entriesFromFileList } from '../import/dropped-files.js';
 import { ErrorMessage } from './ErrorMessage.js';
@@ -60,40 +60,8 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
             <button type="button" onClick={() => filesInput.current?.click()} disabled={uploading} data-testid="import-files-button">
               Import files…
             </button>
-            <input
-              ref={folderInput}
-              type="file"
-              className="visually-hidden"
-              tabIndex={-1}
-              aria-hidden="true"
-              data-testid="import-folder-input"
-              multiple
-              {...{ webkitdirectory: '', directory: '' }}
-              onChange={(e) => {
-                const input = e.currentTarget;
-                // Copy the list before clearing the input, so picking the same folder again still fires.
-                const files = input.files ? Array.from(input.files) : [];
-                input.value = '';
-                void importFiles.run(files);
-              }}
-            />
-            <input
-              ref={filesInput}
-              type="file"
-              className="visually-hidden"
-              tabIndex={-1}
-              aria-hidden="true"
-              data-testid="import-files-input"
-              multiple
-              accept="image/*"
-              onChange={(e) => {
-                const input = e.currentTarget;
-                // Copy the list before clearing the input, so picking the same folder again still fires.
-                const files = input.files ? Array.from(input.files) : [];
-                input.value = '';
-                void importFiles.run(files);
-              }}
-            />
+            <HiddenFileInput inputRef={folderInput} testId="import-folder-input" folders onFiles={(files) => void importFiles.run(files)} />
+            <HiddenFileInput inputRef={filesInput} testId="import-files-input" accept="image/*" onFiles={(files) => void importFiles.run(files)} />
           </>
         ) : (
           <>
@@ -107,21 +75,11 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
                 <button type="button" onClick={() => filesInput.current?.click()} data-testid="import-files-button">
                   Import files…
                 </button>
-                <input
-                  ref={filesInput}
-                  type="file"
-                  className="visually-hidden"
-                  tabIndex={-1}
-                  aria-hidden="true"
-                  data-testid="import-files-input"
-                  multiple
+                <HiddenFileInput
+                  inputRef={filesInput}
+                  testId="import-files-input"
                   accept=".jpg,.jpeg,.png,.webp,.bmp,.tif,.tiff,.json,.yaml,.yml"
-                  onChange={(e) => {
-                    const input = e.currentTarget;
-                    const files = input.files ? Array.from(input.files) : [];
-                    input.value = '';
-                    void importDesktopFiles.run(files);
-                  }}
+                  onFiles={(files) => void importDesktopFiles.run(files)}
                 />
               </>
             )}
@@ -166,5 +124,29 @@ export function ImportControls({ format, onFormat }: { format: ImportFormat; onF
         pickFolder.clear();
       }} />
     </div>
+  );
+}
+
+/** A hidden multi-file (or folder) input that hands over what was picked. */
+function HiddenFileInput({ inputRef, testId, accept, folders = false, onFiles }: { inputRef: RefObject<HTMLInputElement | null>; testId: string; accept?: string; folders?: boolean; onFiles: (files: File[]) => void }) {
+  return (
+    <input
+      ref={inputRef}
+      type="file"
+      className="visually-hidden"
+      tabIndex={-1}
+      aria-hidden="true"
+      data-testid={testId}
+      multiple
+      accept={accept}
+      {...(folders ? { webkitdirectory: '', directory: '' } : {})}
+      onChange={(e) => {
+        const input = e.currentTarget;
+        // Copy the list before clearing the input, so picking the same files again still fires.
+        const files = input.files ? Array.from(input.files) : [];
+        input.value = '';
+        onFiles(files);
+      }}
+    />
   );
 }
