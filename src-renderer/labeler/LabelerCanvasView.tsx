@@ -24,6 +24,8 @@ export interface LabelerTestHook {
   imageId(): number | null;
   boxes(): { id: string; classId: number; x: number; y: number; w: number; h: number }[];
   tags(): { id: string; classId: number }[];
+  /** The open image's pending model suggestions. */
+  suggestions(): { id: string; classId: number; confidence: number; kind: string }[];
   selected(): string[];
   toolState(): string;
   viewport(): { scale: number; x: number; y: number };
@@ -55,6 +57,7 @@ export function LabelerCanvasView({ image, classes, editable, canvasRef }: { ima
     window.__reticleLabeler = {
       imageId: () => labeler.document.getState().imageId,
       boxes: () => [...labeler.document.getState().byId.values()].filter((a): a is BoxAnnotation => a.kind === 'box').map(({ id, classId, x, y, w, h }) => ({ id, classId, x, y, w, h })),
+      suggestions: () => labeler.suggestions.getState().items.map((sg) => ({ id: sg.id, classId: sg.classId, confidence: sg.confidence, kind: sg.kind })),
       tags: () => [...labeler.document.getState().byId.values()].filter((a) => a.kind === 'tag').map(({ id, classId }) => ({ id, classId })),
       selected: () => [...labeler.tool.getState().selectedIds],
       toolState: () => labeler.tool.getState().state,

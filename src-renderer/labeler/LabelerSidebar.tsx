@@ -2,7 +2,7 @@
  * The labeler's side panel: the classes with their hotkeys (pick, hide; in classification, the
  * tags), the selected boxes, and the image's details with its split pin.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { SPLITS, type ClassDef, type ErrorPayload, type ImageRecord, type Split } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { STATUS_LABELS } from '../ui/FilterBar.js';
@@ -24,6 +24,7 @@ export function LabelerSidebar({ image, classes, loading, commandError, clearCom
       <ErrorMessage error={commandError} testId="labeler-error" onDismiss={clearCommandError} />
       {detect ? <BoxClasses classes={classes} perClass={perClass} /> : <TagClasses classes={classes} perClass={perClass} multiLabel={info?.multiLabel ?? false} />}
       {detect && <SelectionPanel classes={classes} />}
+      <SuggestionsPanel imageId={ready ? docImage : null} classes={classes} />
       {image && (
         <dl className="image-details">
           <dt>Size</dt>
@@ -179,5 +180,55 @@ function SplitPin({ image }: { image: ImageRecord }) {
       </select>
       {error && <span className="error-text small">{error}</span>}
     </span>
+  );
+}
+
+/** The open image's model suggestions: accept or reject each, or accept all above a confidence. */
+function SuggestionsPanel({ imageId, classes }: { imageId: number | null; classes: readonly ClassDef[] }) {
+  const { labeler, host } = useStudio();
+  const store = labeler.suggestions;
+  const items = useSlice(store, (s) => s.items);
+  const busy = useSlice(store, (s) => s.busy);
+  const error = useSlice(store, (s) => s.error);
+  const [min, setMin] = useState(0.5);
+
+  useEffect(() => {
+    void store.getState().load(imageId);
+    if (imageId === null) return;
+    return host.api.suggestions.onChanged((e) => {
+      if (e.imageId === imageId) void store.getState().load(imageId);
+    });
+  }, [store, host, imageId]);
+
+  if (imageId === null || (items.length === 0 && !error)) return null;
+  const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
+  return (
+    <section className="labeler-suggestions" aria-label="Model suggestions" data-testid="labeler-suggestions">
+      <h4>Suggestions ({items.length})</h4>
+      {error && (
+        <p className="error-message" role="alert">
+          {error}
+        </p>
+      )}
+      <ul>
+        {items.map((sg) => (
+          <li key={sg.id} data-testid="labeler-suggestion" data-suggestion-id={sg.id}>
+            {name(sg.classId)} {sg.confidence.toFixed(2)}{' '}
+            <button type="button" disabled={busy} onClick={() => void store.getState().accept([sg.id])} data-testid="suggestion-accept">
+              Accept
+            </button>{' '}
+            <button type="button" disabled={busy} onClick={() => void store.getState().reject([sg.id])} data-testid="suggestion-reject">
+              Reject
+            </button>
+          </li>
+        ))}
+      </ul>
+      <label className="small">
+        ≥ <input type="number" min={0} max={1} step={0.05} value={min} onChange={(e) => setMin(Math.min(1, Math.max(0, Number(e.target.value) || 0)))} data-testid="suggestion-min" style={{ width: '4em' }} />
+      </label>{' '}
+      <button type="button" disabled={busy || !items.some((sg) => sg.confidence >= min)} onClick={() => void store.getState().acceptAbove(min)} data-testid="suggestion-accept-above">
+        Accept all ≥ {min.toFixed(2)}
+      </button>
+    </section>
   );
 }

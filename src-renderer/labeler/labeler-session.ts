@@ -19,6 +19,7 @@ import { newAnnotationId } from './ids.js';
 import { BoxTool } from './tools/box-tool.js';
 import { createToolStore, type ToolStoreState } from './tools/tool-store.js';
 import { createViewportStore, type ViewportState } from './viewport-store.js';
+import { createSuggestionsStore, type SuggestionsState } from '../inference/suggestions-store.js';
 
 export interface LabelerSessionDeps {
   api: StudioApi;
@@ -37,6 +38,8 @@ export interface LabelerSession {
   tool: StoreApi<ToolStoreState>;
   viewport: StoreApi<ViewportState>;
   boxTool: BoxTool;
+  /** The open image's model suggestions (not part of the document or its history). */
+  suggestions: StoreApi<SuggestionsState>;
 
   /** Opens an image: its size at once, its annotations once nothing of ours for it is unsaved. */
   load(image: ImageRecord, isCurrent?: () => boolean): Promise<void>;
@@ -114,6 +117,12 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
     if ([...selected].some((id) => !byId.has(id))) tool.getState().select([...selected].filter((id) => byId.has(id)));
   };
 
+  const suggestions = createSuggestionsStore({
+    api,
+    // Accepted suggestions are annotations now: show them (unless our own edits are on their way).
+    annotationsChanged: (imageId) => session.changedElsewhere(imageId),
+  });
+
   const boxTool = new BoxTool({
     store: tool,
     image: () => (image && document.getState().imageId === image.id ? { width: image.width, height: image.height } : null),
@@ -162,6 +171,7 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
     tool,
     viewport,
     boxTool,
+    suggestions,
 
     async load(next, isCurrent = () => true) {
       const ticket = ++loadTicket;
@@ -187,6 +197,7 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
       tool.setState({ hoverId: null, hoverHandle: null, notice: null });
       viewport.getState().setPointer(null);
       if (doc.imageId !== null || doc.byId.size > 0) document.getState().load(null, []);
+      if (suggestions.getState().imageId !== null) void suggestions.getState().load(null);
       image = null;
     },
 

@@ -4,7 +4,7 @@
  */
 import { useCallback, useState } from 'react';
 import type { ImageFilter, ImportFormat } from '@shared';
-import { LazyHealthPage, LazyLabeler, LazySplitsPage, LazyTrainingPage } from './lazy-pages.js';
+import { LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTrainingPage } from './lazy-pages.js';
 import { GridSelectionBar } from './GridSelectionBar.js';
 import { ClassesPanel } from './ClassesPanel.js';
 import { DropZone } from './DropZone.js';
@@ -85,16 +85,18 @@ export function ProjectView() {
       {tab === 'health' && <LazyHealthPage onShowImages={showImages} />}
       {tab === 'splits' && <LazySplitsPage />}
       {tab === 'training' && <LazyTrainingPage />}
+      {tab === 'models' && <LazyModelsPage />}
       <LazyLabeler />
       {exporting && <ExportDialog onClose={closeExport} />}
     </div>
   );
 }
 
-type ProjectTab = 'images' | 'health' | 'splits' | 'training';
+type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'models';
 const TABS: { id: ProjectTab; label: string }[] = [
   { id: 'images', label: 'Images' },
   { id: 'health', label: 'Health' },
   { id: 'splits', label: 'Splits' },
   { id: 'training', label: 'Training' },
+  { id: 'models', label: 'Models' },
 ];

@@ -1,5 +1,5 @@
 /**
- * The labeler (with Konva), the health, split and training (with uPlot) pages load on demand, so the grid's first
+ * The labeler (with Konva), the health, split, training (with uPlot) and models pages load on demand, so the grid's first
  * paint parses none of them; once the grid is up they are fetched while the page is idle, and
  * open at once when asked for.
  */
@@ -10,11 +10,13 @@ const loadLabeler = () => import('../labeler/LabelerView.js');
 const loadHealth = () => import('../health/HealthPage.js');
 const loadSplits = () => import('../splits/SplitsPage.js');
 const loadTraining = () => import('../training/TrainingPage.js');
+const loadModels = () => import('../inference/ModelsPage.js');
 
 const LabelerView = lazy(() => loadLabeler().then((m) => ({ default: m.LabelerView })));
 const HealthPage = lazy(() => loadHealth().then((m) => ({ default: m.HealthPage })));
 const SplitsPage = lazy(() => loadSplits().then((m) => ({ default: m.SplitsPage })));
 const TrainingPage = lazy(() => loadTraining().then((m) => ({ default: m.TrainingPage })));
+const ModelsPage = lazy(() => loadModels().then((m) => ({ default: m.ModelsPage })));
 
 const PREFETCH_DELAY_MS = 1500;
 
@@ -24,7 +26,7 @@ export function LazyLabeler() {
   const open = useSlice(viewer, (s) => s.isOpen);
   useEffect(() => {
     const idle = (cb: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(cb, { timeout: 5000 }) : setTimeout(cb, 0));
-    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining()]).catch(() => undefined)), PREFETCH_DELAY_MS);
+    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels()]).catch(() => undefined)), PREFETCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, []);
   if (!open) return null;
@@ -55,6 +57,14 @@ export function LazyTrainingPage() {
   return (
     <Suspense fallback={<p className="muted page">Loading…</p>}>
       <TrainingPage />
+    </Suspense>
+  );
+}
+
+export function LazyModelsPage() {
+  return (
+    <Suspense fallback={<p className="muted page">Loading…</p>}>
+      <ModelsPage />
     </Suspense>
   );
 }

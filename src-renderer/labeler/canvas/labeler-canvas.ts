@@ -18,7 +18,7 @@ import type { LabelerSession } from '../labeler-session.js';
 import type { ToolPointerEvent } from '../tools/state-machine.js';
 import { toImagePoint, toStagePoint } from '../viewport-store.js';
 import { ImageSourceLoader, sourceFor, type ImageSources } from './image-source.js';
-import { paintBoxes, paintImage, paintOverlay, type ClassStyle, type Paint2D } from './paint.js';
+import { paintBoxes, paintImage, paintOverlay, paintSuggestions, type ClassStyle, type Paint2D } from './paint.js';
 
 export interface LabelerCanvasDeps {
   session: LabelerSession;
@@ -95,6 +95,9 @@ export class LabelerCanvas {
       }),
       doc.subscribe((s, prev) => {
         if (s.byId !== prev.byId || s.imageId !== prev.imageId) this.redrawBoxes();
+      }),
+      session.suggestions.subscribe((s, prev) => {
+        if (s.items !== prev.items) this.boxLayer.batchDraw();
       }),
       tool.subscribe((s, prev) => {
         const before = prev.preview?.kind === 'transform' ? prev.preview.rects : null;
@@ -214,6 +217,8 @@ export class LabelerCanvas {
     const skip = preview?.kind === 'transform' ? new Set(preview.rects.keys()) : null;
     const started = performance.now();
     const result = paintBoxes(ctx, { annotations: d.byId.values(), transform: vp, stage: vp.stage, style: this.style, hidden: vp.hiddenClassIds, skip });
+    const suggested = this.deps.session.suggestions.getState();
+    if (suggested.imageId !== null && suggested.imageId === d.imageId) paintSuggestions(ctx, { suggestions: suggested.items, transform: vp, style: this.style, hidden: vp.hiddenClassIds });
     this.paint.at = performance.now();
     this.paint.ms = this.paint.at - started;
     this.paint.totalMs += this.paint.ms;

@@ -311,3 +311,39 @@ export function paintImage(ctx: Paint2D, source: { image: CanvasImageSource; wid
   ctx.imageSmoothingEnabled = t.scale * Math.min(sx, sy) < 3;
   ctx.drawImage(source.image, x0 * sx, y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy, x0 * t.scale + t.x, y0 * t.scale + t.y, (x1 - x0) * t.scale, (y1 - y0) * t.scale);
 }
+
+export interface SuggestionPaintInput {
+  suggestions: Iterable<{ kind: string; classId: number; confidence: number; x?: number; y?: number; w?: number; h?: number }>;
+  transform: ViewTransform;
+  style(classId: number): ClassStyle;
+  hidden: ReadonlySet<number>;
+}
+
+/** Opacity of a model suggestion's outline and label: fainter than the annotations. */
+export const SUGGESTION_ALPHA = 0.6;
+
+/**
+ * Model suggestions, apart from the annotations: a dashed, fainter outline in the class colour
+ * with the class name and confidence. Few per image, so no batching.
+ */
+export function paintSuggestions(ctx: Paint2D, input: SuggestionPaintInput): number {
+  const t = input.transform;
+  let drawn = 0;
+  ctx.save();
+  ctx.globalAlpha = SUGGESTION_ALPHA;
+  ctx.lineWidth = BOX_LINE_WIDTH;
+  ctx.setLineDash([6, 4]);
+  ctx.font = LABEL_FONT;
+  ctx.textBaseline = 'middle';
+  for (const s of input.suggestions) {
+    if (s.kind !== 'box' || s.x === undefined || s.y === undefined || s.w === undefined || s.h === undefined || input.hidden.has(s.classId)) continue;
+    const r = snapped(toStageRect(t, { x: s.x, y: s.y, w: s.w, h: s.h }));
+    const style = input.style(s.classId);
+    ctx.strokeStyle = style.color;
+    ctx.strokeRect(r.x, r.y, r.w, r.h);
+    paintLabel(ctx, { x: r.x, y: r.y + r.h + LABEL_HEIGHT, w: r.w, h: 0 }, { color: style.color, name: `${style.name} ${s.confidence.toFixed(2)}?` });
+    drawn++;
+  }
+  ctx.restore();
+  return drawn;
+}

@@ -1,0 +1,165 @@
+/**
+ * The Models tab: which model is loaded, what it predicted on a few images (raw candidates kept,
+ * so the confidence and IoU sliders re-filter at once with `filterDetections`, never asking main
+ * to run the model again), the ground truth beside it, auto-label, and the review queue.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { filterDetections, type Annotation, type Detection, type ImagePrediction, type ImageRecord, type ModelInfo, type ReviewItem, type RunSummary, type StudioApi } from '@shared';
+
+/** A model named by a training run (its exported ONNX) or by an .onnx file's path. */
+export type ModelSource = { runId: string } | { modelPath: string };
+
+export type InferenceApi = {
+  inference: Pick<StudioApi['inference'], 'loadModel' | 'predict' | 'autolabel'>;
+  suggestions: Pick<StudioApi['suggestions'], 'reviewQueue'>;
+  images: Pick<StudioApi['images'], 'list'>;
+  annotations: Pick<StudioApi['annotations'], 'forImage'>;
+  training: Pick<StudioApi['training'], 'list'>;
+};
+
+/** How many images the preview strip offers. */
+export const STRIP_SIZE = 24;
+
+export interface InferenceState {
+  runs: RunSummary[];
+  source: ModelSource | null;
+  model: ModelInfo | null;
+  loadingModel: boolean;
+  strip: ImageRecord[];
+  selected: number[];
+  /** What predict returned, candidates included, by image id. */
+  predictions: Map<number, ImagePrediction>;
+  /** The predictions re-filtered for `conf` and `iou`, by image id. */
+  detections: Map<number, Detection[]>;
+  groundTruth: Map<number, Annotation[]>;
+  predicting: boolean;
+  conf: number;
+  iou: number;
+  queue: ReviewItem[];
+  queueTotal: number;
+  lastJobId: string | null;
+  error: string | null;
+
+  /** Completed runs and the preview strip. */
+  refresh(): Promise<void>;
+  loadModel(source: ModelSource): Promise<ModelInfo | null>;
+  toggleImage(imageId: number): void;
+  predict(): Promise<void>;
+  setConf(conf: number): void;
+  setIou(iou: number): void;
+  /** Starts auto-label over the unlabeled images; the job id, or null. */
+  autolabel(): Promise<string | null>;
+  loadQueue(): Promise<void>;
+}
+
+function refilter(predictions: Map<number, ImagePrediction>, conf: number, iou: number): Map<number, Detection[]> {
+  const out = new Map<number, Detection[]>();
+  for (const [id, p] of predictions) out.set(id, p.candidates ? filterDetections(p.candidates, { conf, iou }) : (p.detections ?? []));
+  return out;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState> {
+  return createStore<InferenceState>()((set, get) => ({
+    runs: [],
+    source: null,
+    model: null,
+    loadingModel: false,
+    strip: [],
+    selected: [],
+    predictions: new Map(),
+    detections: new Map(),
+    groundTruth: new Map(),
+    predicting: false,
+    conf: 0.25,
+    iou: 0.7,
+    queue: [],
+    queueTotal: 0,
+    lastJobId: null,
+    error: null,
+
+    async refresh() {
+      try {
+        const [runs, page] = await Promise.all([api.training.list(), api.images.list({ offset: 0, limit: STRIP_SIZE })]);
+        const strip = page.items.slice(0, STRIP_SIZE);
+        const ids = new Set(strip.map((i) => i.id));
+        set({ runs: runs.filter((r) => r.status === 'completed'), strip, selected: get().selected.filter((id) => ids.has(id)) });
+      } catch (err) {
+        set({ error: message(err) });
+      }
+    },
+
+    async loadModel(source) {
+      set({ source, loadingModel: true, error: null, model: null, predictions: new Map(), detections: new Map() });
+      try {
+        const model = await api.inference.loadModel('runId' in source ? { runId: source.runId } : { path: source.modelPath });
+        if (get().source === source) set({ model });
+        return model;
+      } catch (err) {
+        if (get().source === source) set({ error: message(err) });
+        return null;
+      } finally {
+        if (get().source === source) set({ loadingModel: false });
+      }
+    },
+
+    toggleImage(imageId) {
+      const { selected } = get();
+      set({ selected: selected.includes(imageId) ? selected.filter((id) => id !== imageId) : [...selected, imageId] });
+    },
+
+    async predict() {
+      const { source, selected, conf, iou } = get();
+      if (!source || selected.length === 0) return;
+      set({ predicting: true, error: null });
+      try {
+        const [result, truths] = await Promise.all([
+          api.inference.predict({ ...source, imageIds: selected, conf, iou, candidates: true }),
+          Promise.all(selected.map(async (imageId) => [imageId, await api.annotations.forImage({ imageId })] as const)),
+        ]);
+        if (get().source !== source) return;
+        const predictions = new Map<number, ImagePrediction>();
+        for (const p of result.images) if (p.imageId !== undefined) predictions.set(p.imageId, p);
+        // Candidates are kept above the floor only; refilter at the sliders' values now.
+        const now = get();
+        set({ model: result.model, predictions, detections: refilter(predictions, now.conf, now.iou), groundTruth: new Map(truths) });
+      } catch (err) {
+        set({ error: message(err) });
+      } finally {
+        set({ predicting: false });
+      }
+    },
+
+    setConf(conf) {
+      set({ conf, detections: refilter(get().predictions, conf, get().iou) });
+    },
+
+    setIou(iou) {
+      set({ iou, detections: refilter(get().predictions, get().conf, iou) });
+    },
+
+    async autolabel() {
+      const { source, conf, iou } = get();
+      if (!source) return null;
+      set({ error: null });
+      try {
+        const { jobId } = await api.inference.autolabel({ ...source, conf, iou });
+        set({ lastJobId: jobId });
+        return jobId;
+      } catch (err) {
+        set({ error: message(err) });
+        return null;
+      }
+    },
+
+    async loadQueue() {
+      try {
+        const queue = await api.suggestions.reviewQueue({ limit: 100 });
+        set({ queue: queue.items, queueTotal: queue.total });
+      } catch (err) {
+        set({ error: message(err) });
+      }
+    },
+  }));
+}
