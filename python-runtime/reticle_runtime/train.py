@@ -504,6 +504,7 @@ class TrainingEvents:
             # the validator; so plots go on for the final validation of best.pt alone, keeping
             # the per-batch plotting cost out of training.
             trainer.args.plots = True
+            _draw_nothing(trainer)
 
     def _keep_resumable_copy(self, trainer: Any) -> None:
         last = Path(trainer.last)
@@ -545,6 +546,35 @@ class TrainingEvents:
             resumable=resumable and completed < epochs,
             elapsed_seconds=round(self.clock() - self._t0, 3),
         )
+
+
+def _noop(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+def _draw_nothing(trainer: Any) -> None:
+    """Keeps what `args.plots` computes (the confusion matrix) and skips what it draws.
+
+    With plots on, Ultralytics' final validation also renders PNGs: sample batches, the
+    confusion matrix twice, and the PR/F1/P/R curves. On a CPU that costs seconds per run, and
+    the studio draws its own charts from the numbers. The drawing calls are made no-ops for this
+    process only; the numbers are computed exactly as before.
+    """
+    try:
+        from ultralytics.utils import metrics  # noqa: PLC0415 - only present where training runs
+    except ImportError:
+        return
+    for name in ("plot_pr_curve", "plot_mc_curve"):
+        if hasattr(metrics, name):
+            setattr(metrics, name, _noop)
+    matrix_class = getattr(metrics, "ConfusionMatrix", None)
+    if matrix_class is not None and hasattr(matrix_class, "plot"):
+        matrix_class.plot = _noop
+    validator = getattr(trainer, "validator", None)
+    if validator is not None:
+        for name in ("plot_val_samples", "plot_predictions"):
+            if hasattr(validator, name):
+                setattr(validator, name, _noop)
 
 
 def _check_inputs(spec: TrainSpec) -> None:
