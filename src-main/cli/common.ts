@@ -1,6 +1,6 @@
 /** What every `reticle` command shares: argument parsing, a studio to talk to, output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { JobResult, StudioApi } from '@shared';
+import type { JobProgress, JobResult, StudioApi } from '@shared';
 import { createStudio, type Studio } from '../studio.js';
 import { createDirectClient } from '../transports/direct.js';
 import type { ProgressLine } from './output.js';
@@ -28,10 +28,13 @@ export async function withStudio<T>(fn: (api: StudioApi, studio: Studio) => Prom
   }
 }
 
-/** Waits for a job's result; Ctrl-C cancels the job and still prints what was done. */
-export function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine): Promise<JobResult> {
+/**
+ * Waits for a job's result; Ctrl-C cancels the job and still prints what was done. `show` says
+ * how a progress event is shown (a progress bar by default).
+ */
+export function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine, show: (p: JobProgress) => void = (p) => progress.update(p)): Promise<JobResult> {
   return new Promise((resolve) => {
-    const offProgress = api.jobs.onProgress((p) => p.jobId === jobId && progress.update(p));
+    const offProgress = api.jobs.onProgress((p) => p.jobId === jobId && show(p));
     const onSigint = () => {
       progress.note('cancelling…');
       void api.jobs.cancel({ jobId });

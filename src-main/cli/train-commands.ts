@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { StudioError, type EpochRecord, type JobResult, type RunStatus, type RunSummary, type RuntimeStatus, type StudioApi, type TrainingProgress, type TrainingStartRequest } from '@shared';
 import type { Studio } from '../studio.js';
-import { UsageError, parse, parseSplit, print, withStudio, type Flags } from './common.js';
+import { UsageError, parse, parseSplit, print, waitForJob, withStudio, type Flags } from './common.js';
 import { ProgressLine } from './output.js';
 import { formatEpoch, formatProgress, formatRunTable, formatRuntimeStatus, formatRunEnd } from './training-output.js';
 
@@ -230,28 +230,14 @@ export async function cmdExportModel(argv: string[]): Promise<number> {
   });
 }
 
+/** A runtime install shows pip's lines as they come, not a progress bar. */
 async function waitForRuntimeJob(api: StudioApi, jobId: string): Promise<JobResult> {
   const progress = new ProgressLine('runtime');
-  return new Promise((resolve) => {
-    let last = '';
-    const offProgress = api.jobs.onProgress((p) => {
-      if (p.jobId !== jobId || !p.current || p.current === last) return;
-      last = p.current;
-      progress.text(p.current);
-    });
-    const onSigint = () => {
-      progress.note('cancelling…');
-      void api.jobs.cancel({ jobId });
-    };
-    process.once('SIGINT', onSigint);
-    const offFinished = api.jobs.onFinished((r) => {
-      if (r.jobId !== jobId) return;
-      offProgress();
-      offFinished();
-      process.off('SIGINT', onSigint);
-      progress.done();
-      resolve(r);
-    });
+  let last = '';
+  return waitForJob(api, jobId, progress, (p) => {
+    if (!p.current || p.current === last) return;
+    last = p.current;
+    progress.text(p.current);
   });
 }
 
