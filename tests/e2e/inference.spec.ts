@@ -7,10 +7,8 @@
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WebSocket } from 'ws';
 import { ROOT, startReticleServe, type RunningStudio } from './serve-fixture.js';
-import { createClient, studioContract, type StudioApi } from '@shared';
-import { SocketTransport, type SocketLike } from '../../src-renderer/transport/socket-transport.js';
+import type { StudioApi } from '@shared';
 
 const MODELS = path.join(ROOT, 'tests/fixtures/models');
 const IMAGES = ['square.png', 'wide.png', 'tall.jpg'];
@@ -19,7 +17,6 @@ let studio: RunningStudio | null = null;
 let studioUrl = '';
 let work = '';
 let api: StudioApi;
-let transport: SocketTransport | null = null;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,13 +24,10 @@ test.beforeAll(async () => {
   studio = await startReticleServe();
   studioUrl = studio.url;
   work = studio.work;
-  const url = new URL(studioUrl);
-  transport = new SocketTransport({ url: `ws://${url.host}/api?token=${url.searchParams.get('token')}`, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
-  api = createClient(studioContract, transport);
+  api = studio.api;
 });
 
 test.afterAll(async () => {
-  transport?.dispose();
   await studio?.stop();
 });
 

@@ -9,9 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { startReticleServe, type RunningStudio } from './serve-fixture.js';
-import { WebSocket } from 'ws';
-import { createClient, studioContract, type Annotation, type BoxAnnotation, type StudioApi } from '@shared';
-import { SocketTransport, type SocketLike } from '../../src-renderer/transport/socket-transport.js';
+import type { Annotation, BoxAnnotation, StudioApi } from '@shared';
 
 const W = 640;
 const H = 480;
@@ -20,7 +18,6 @@ let studio: RunningStudio | null = null;
 let studioUrl = '';
 let work = '';
 let api: StudioApi;
-let transport: SocketTransport | null = null;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -28,14 +25,10 @@ test.beforeAll(async () => {
   studio = await startReticleServe();
   studioUrl = studio.url;
   work = studio.work;
-  // The test's own client of the studio: what is stored, as any other client would read it.
-  const url = new URL(studioUrl);
-  transport = new SocketTransport({ url: `ws://${url.host}/api?token=${url.searchParams.get('token')}`, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
-  api = createClient(studioContract, transport);
+  api = studio.api;
 });
 
 test.afterAll(async () => {
-  transport?.dispose();
   await studio?.stop();
 });
 

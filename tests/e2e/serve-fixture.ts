@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WebSocket } from 'ws';
+import { createClient, studioContract, type StudioApi } from '@shared';
+import { SocketTransport, type SocketLike } from '../../src-renderer/transport/socket-transport.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -11,6 +14,8 @@ export interface RunningStudio {
   url: string;
   /** A scratch folder for the test's projects and images (removed by stop). */
   work: string;
+  /** The test's own client of the studio: what is stored, as any other client would read it. */
+  api: StudioApi;
   /** Everything the server printed so far, for a failed test's report. */
   log(): string;
   stop(): Promise<void>;
@@ -42,11 +47,18 @@ export async function startReticleServe(): Promise<RunningStudio> {
       reject(new Error(`reticle serve exited with ${code}:\n${log}`));
     });
   });
+  const address = new URL(url);
+  const transport = new SocketTransport({
+    url: `ws://${address.host}/api?token=${address.searchParams.get('token')}`,
+    createSocket: (u) => new WebSocket(u) as unknown as SocketLike,
+  });
   return {
     url,
     work,
+    api: createClient(studioContract, transport),
     log: () => log,
     async stop() {
+      transport.dispose();
       if (server.exitCode === null) {
         const exited = new Promise((resolve) => server.once('exit', resolve));
         server.kill('SIGTERM');
