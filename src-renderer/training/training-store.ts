@@ -117,6 +117,27 @@ function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   return copy;
 }
 
+/**
+ * What belongs to one project: where the store starts, and what a project switch empties, so a
+ * field cannot be added to one and forgotten in the other.
+ */
+function emptyProjectState() {
+  return {
+    runs: [],
+    runsLoaded: false,
+    epochLogs: {},
+    epochReceivedAt: {},
+    details: {},
+    detailLoading: {},
+    detailErrors: {},
+    progress: {},
+    stopping: {},
+    focusRunId: null,
+    overlayIds: [],
+    error: null,
+  } satisfies Partial<TrainingState>;
+}
+
 export function createTrainingStore(api: StudioApi): StoreApi<TrainingState> {
   /** Bumped when the project changes: answers for the previous project are dropped. */
   let generation = 0;
@@ -178,18 +199,7 @@ export function createTrainingStore(api: StudioApi): StoreApi<TrainingState> {
       runtimeError: null,
       install: null,
       projectDir: null,
-      runs: [],
-      runsLoaded: false,
-      epochLogs: {},
-      epochReceivedAt: {},
-      details: {},
-      detailLoading: {},
-      detailErrors: {},
-      progress: {},
-      stopping: {},
-      focusRunId: null,
-      overlayIds: [],
-      error: null,
+      ...emptyProjectState(),
       form: DEFAULT_FORM,
 
       attach() {
@@ -225,18 +235,7 @@ export function createTrainingStore(api: StudioApi): StoreApi<TrainingState> {
           detailRequests.clear();
           set({
             projectDir,
-            runs: [],
-            runsLoaded: false,
-            epochLogs: {},
-            epochReceivedAt: {},
-            details: {},
-            detailLoading: {},
-            detailErrors: {},
-            progress: {},
-            stopping: {},
-            focusRunId: null,
-            overlayIds: [],
-            error: null,
+            ...emptyProjectState(),
             form: { ...get().form, runId: '' },
           });
           if (projectDir) tasks.push(get().refresh());
