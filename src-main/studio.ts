@@ -8,6 +8,8 @@ import { ApiHost } from './host/api-host.js';
 import { JobRunner, type JobEvents } from './services/jobs/job-runner.js';
 import { ProjectSession } from './services/studio/project-session.js';
 import { createStudioServices } from './services/studio/studio-services.js';
+import { createTeamServices } from './services/team/team-services.js';
+import { createBackupServices } from './services/backup/backup-services.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
 import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/runtime-service.js';
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
@@ -100,6 +102,8 @@ export function createStudio(options: StudioOptions): Studio {
     studioJobs,
     training,
     inference,
+    team: createTeamServices({ session, jobs, settings, emit: () => host!.emit }),
+    backup: createBackupServices({ session, jobs, settings, emit: () => host!.emit }),
     app: {
       version: STUDIO_VERSION,
       mode: options.mode,

@@ -1,6 +1,8 @@
 import type { ErrorPayload } from './errors.js';
 import type { RuntimeStatus } from './training.js';
 import type { AutolabelReport } from './inference.js';
+import type { SyncReport } from './team.js';
+import type { BackupReport, RestoreReport } from './backup.js';
 
 /**
  * The studio's domain model as every side sees it. Geometry is always in image pixels of the
@@ -161,7 +163,7 @@ export interface DatasetStats {
   };
 }
 
-export type JobKind = 'import' | 'export' | 'runtime' | 'autolabel';
+export type JobKind = 'import' | 'export' | 'runtime' | 'autolabel' | 'push' | 'pull' | 'backup' | 'restore';
 
 export interface JobProgress {
   jobId: string;
@@ -181,6 +183,9 @@ export type JobResult =
   | { jobId: string; kind: 'export'; status: 'ok' | 'cancelled'; report: ExportReport }
   | { jobId: string; kind: 'runtime'; status: 'ok' | 'cancelled'; report: RuntimeStatus }
   | { jobId: string; kind: 'autolabel'; status: 'ok' | 'cancelled'; report: AutolabelReport }
+  | { jobId: string; kind: 'push' | 'pull'; status: 'ok' | 'cancelled'; report: SyncReport }
+  | { jobId: string; kind: 'backup'; status: 'ok' | 'cancelled'; report: BackupReport }
+  | { jobId: string; kind: 'restore'; status: 'ok' | 'cancelled'; report: RestoreReport }
   | { jobId: string; kind: JobKind; status: 'failed'; error: ErrorPayload };
 
 export interface JobInfo {

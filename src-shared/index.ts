@@ -8,3 +8,8 @@ export * from './contract/wire.js';
 export * from './runtime-protocol.js';
 export * from './training.js';
 export * from './inference.js';
+export * from './team.js';
+export * from './backup.js';
+export * from './contract/team.js';
+export * from './contract/backup.js';
+export * from './server-api.js';

@@ -13,6 +13,8 @@ import { formatImportReport, formatStats, ProgressLine } from './output.js';
 import { UsageError, parse, parseSplit, print, waitForJob, withStudio } from './common.js';
 import { cmdExportModel, cmdResume, cmdRuns, cmdRuntime, cmdTrain } from './train-commands.js';
 import { cmdAutolabel, cmdPredict } from './inference-commands.js';
+import { TEAM_COMMANDS, TEAM_USAGE } from './team-commands.js';
+import { BACKUP_COMMANDS, BACKUP_USAGE } from './backup-commands.js';
 
 const USAGE = `reticle ${STUDIO_VERSION}: label images, train YOLO models, offline.
 
@@ -43,7 +45,7 @@ Inference (exported Ultralytics ONNX models):
 
   predict prints each image's boxes (image pixels, x1 y1 x2 y2) or top classes; autolabel
   stores suggestions for the project's unlabeled images, apart from its annotations.
-
+${TEAM_USAGE}${BACKUP_USAGE}
 Options:
   --json     machine-readable output on stdout (progress stays on stderr)
   -h, --help this text
@@ -166,6 +168,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'export-model': cmdExportModel,
   predict: cmdPredict,
   autolabel: cmdAutolabel,
+  ...TEAM_COMMANDS,
+  ...BACKUP_COMMANDS,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -53,7 +53,7 @@ function Progress({ done, total, label }: { done: number; total: number; label: 
 }
 
 const PHASES = { scanning: 'Looking for files', working: 'Working', finishing: 'Finishing' } as const;
-const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling' };
+const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
   const { jobs } = useStudio();

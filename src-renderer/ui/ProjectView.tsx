@@ -4,7 +4,7 @@
  */
 import { useCallback, useState } from 'react';
 import type { ImageFilter, ImportFormat } from '@shared';
-import { LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTrainingPage } from './lazy-pages.js';
+import { LazyBackupPage, LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTeamPage, LazyTrainingPage } from './lazy-pages.js';
 import { GridSelectionBar } from './GridSelectionBar.js';
 import { ClassesPanel } from './ClassesPanel.js';
 import { DropZone } from './DropZone.js';
@@ -86,17 +86,21 @@ export function ProjectView() {
       {tab === 'splits' && <LazySplitsPage />}
       {tab === 'training' && <LazyTrainingPage />}
       {tab === 'models' && <LazyModelsPage />}
+      {tab === 'team' && <LazyTeamPage />}
+      {tab === 'backup' && <LazyBackupPage />}
       <LazyLabeler />
       {exporting && <ExportDialog onClose={closeExport} />}
     </div>
   );
 }
 
-type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'models';
+type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'models' | 'team' | 'backup';
 const TABS: { id: ProjectTab; label: string }[] = [
   { id: 'images', label: 'Images' },
   { id: 'health', label: 'Health' },
   { id: 'splits', label: 'Splits' },
   { id: 'training', label: 'Training' },
   { id: 'models', label: 'Models' },
+  { id: 'team', label: 'Team' },
+  { id: 'backup', label: 'Backup' },
 ];

@@ -11,12 +11,16 @@ const loadHealth = () => import('../health/HealthPage.js');
 const loadSplits = () => import('../splits/SplitsPage.js');
 const loadTraining = () => import('../training/TrainingPage.js');
 const loadModels = () => import('../inference/ModelsPage.js');
+const loadTeam = () => import('../team/TeamPage.js');
+const loadBackup = () => import('../backup/BackupPage.js');
 
 const LabelerView = lazy(() => loadLabeler().then((m) => ({ default: m.LabelerView })));
 const HealthPage = lazy(() => loadHealth().then((m) => ({ default: m.HealthPage })));
 const SplitsPage = lazy(() => loadSplits().then((m) => ({ default: m.SplitsPage })));
 const TrainingPage = lazy(() => loadTraining().then((m) => ({ default: m.TrainingPage })));
 const ModelsPage = lazy(() => loadModels().then((m) => ({ default: m.ModelsPage })));
+const TeamPage = lazy(() => loadTeam().then((m) => ({ default: m.TeamPage })));
+const BackupPage = lazy(() => loadBackup().then((m) => ({ default: m.BackupPage })));
 
 const PREFETCH_DELAY_MS = 1500;
 
@@ -26,7 +30,7 @@ export function LazyLabeler() {
   const open = useSlice(viewer, (s) => s.isOpen);
   useEffect(() => {
     const idle = (cb: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(cb, { timeout: 5000 }) : setTimeout(cb, 0));
-    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels()]).catch(() => undefined)), PREFETCH_DELAY_MS);
+    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels(), loadTeam(), loadBackup()]).catch(() => undefined)), PREFETCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, []);
   if (!open) return null;
@@ -65,6 +69,22 @@ export function LazyModelsPage() {
   return (
     <Suspense fallback={<p className="muted page">Loading…</p>}>
       <ModelsPage />
+    </Suspense>
+  );
+}
+
+export function LazyTeamPage() {
+  return (
+    <Suspense fallback={<p className="muted page">Loading…</p>}>
+      <TeamPage />
+    </Suspense>
+  );
+}
+
+export function LazyBackupPage() {
+  return (
+    <Suspense fallback={<p className="muted page">Loading…</p>}>
+      <BackupPage />
     </Suspense>
   );
 }

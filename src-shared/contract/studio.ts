@@ -26,6 +26,8 @@ import type { EpochRecord, RunArtifact, RunDetail, RunSummary, RuntimeStatus, Tr
 import * as I from '../inference.js';
 import type { AcceptResult, ModelInfo, PredictResult, ReviewQueue, Suggestion } from '../inference.js';
 import { event, method, returns, type ClientOf, type EmitterOf, type ServicesOf } from './define.js';
+import { teamContract } from './team.js';
+import { backupContract } from './backup.js';
 
 export const studioContract = {
   app: {
@@ -146,6 +148,8 @@ export const studioContract = {
     onProgress: event<JobProgress>(),
     onFinished: event<JobResult>(),
   },
+  ...teamContract,
+  ...backupContract,
 } as const;
 
 export type StudioContract = typeof studioContract;

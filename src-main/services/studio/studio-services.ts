@@ -18,6 +18,8 @@ import { throttle } from './throttle.js';
 import type { RuntimeService } from '../runtime/runtime-service.js';
 import type { TrainingService } from '../training/training-service.js';
 import type { InferenceService } from '../inference/inference-service.js';
+import type { TeamServices } from '../team/team-services.js';
+import type { BackupServices } from '../backup/backup-services.js';
 
 export interface StudioServicesDeps {
   session: ProjectSession;
@@ -38,6 +40,10 @@ export interface StudioServicesDeps {
   training: TrainingService;
   /** Models, predictions, auto-label and its suggestions. */
   inference: InferenceService;
+  /** The team server account and project sync (src-main/services/team). */
+  team: TeamServices;
+  /** S3 backup and restore (src-main/services/backup). */
+  backup: BackupServices;
 }
 
 const RECENTS_KEY = 'recentProjects';
@@ -265,6 +271,8 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
       list: () => [...jobs.list(), ...deps.studioJobs.list()],
       cancel: ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || deps.studioJobs.cancel(jobId) }),
     },
+    ...deps.team,
+    ...deps.backup,
   };
 }
 

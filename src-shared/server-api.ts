@@ -1,0 +1,206 @@
+/**
+ * The team server's wire shapes: what `reticle-server` accepts and answers, and what the
+ * studio's sync client sends. One zod schema per body, shared by both sides so they cannot drift.
+ *
+ * Sync model:
+ * - Media go by content hash (sha256 of the bytes): the client asks which hashes the server
+ *   lacks and uploads only those.
+ * - Each image's labels (status plus annotations, classes by name) carry a `revision`: the value
+ *   of the project's change counter when that image last changed on the server. The counter only
+ *   grows, so `GET labels?since=N` returns every image changed after N.
+ * - A push names the revision it started from (`baseRevision`; null for an image the server has
+ *   never had labels for). The server applies it only when that is still the image's revision,
+ *   or when the pushed labels equal the server's; otherwise it answers a conflict with the
+ *   server's copy, and changes nothing. Nothing is ever silently overwritten.
+ */
+import { z } from 'zod';
+
+export const SERVER_API_VERSION = 1;
+
+/** Hex sha256 of a file's bytes. */
+export const ContentHash = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
+export type ContentHash = z.infer<typeof ContentHash>;
+
+const Email = z.string().trim().toLowerCase().email().max(254);
+/** Passwords: long enough to matter, short enough that hashing cannot be abused. */
+const Password = z.string().min(10, 'Use at least 10 characters.').max(256);
+const Name = z.string().trim().min(1).max(200).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters');
+
+// ---------------------------------------------------------------- accounts
+
+export const UserRole = z.enum(['admin', 'member']);
+export type UserRole = z.infer<typeof UserRole>;
+
+export const UserPublic = z.object({
+  id: z.string().uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: UserRole,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+});
+export type UserPublic = z.infer<typeof UserPublic>;
+
+export const RegisterBody = z.object({ email: Email, password: Password, name: Name.optional() }).strict();
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(256) }).strict();
+export type LoginBody = z.infer<typeof LoginBody>;
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(16).max(512) }).strict();
+export type RefreshBody = z.infer<typeof RefreshBody>;
+
+/** Login and refresh answer this. The access token lives at most 15 minutes. */
+export const TokenPair = z.object({
+  accessToken: z.string(),
+  /** ISO time the access token expires. */
+  accessExpiresAt: z.string(),
+  /** Opaque, single use: each refresh returns a new one; reusing an old one revokes the family. */
+  refreshToken: z.string(),
+  refreshExpiresAt: z.string(),
+  user: UserPublic,
+});
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const AdminCreateUserBody = z.object({ email: Email, password: Password, name: Name.optional(), role: UserRole.default('member') }).strict();
+export const AdminUpdateUserBody = z.object({ role: UserRole.optional(), disabled: z.boolean().optional(), name: Name.optional() }).strict();
+
+// ---------------------------------------------------------------- projects
+
+export const WireTask = z.enum(['detect', 'classify']);
+/** A member's role in one shared project. */
+export const ProjectRole = z.enum(['viewer', 'annotator', 'owner']);
+export type ProjectRole = z.infer<typeof ProjectRole>;
+
+export const ProjectCreateBody = z.object({ name: Name, task: WireTask, multiLabel: z.boolean().default(false) }).strict();
+export type ProjectCreateBody = z.infer<typeof ProjectCreateBody>;
+
+export const ProjectPublic = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  task: WireTask,
+  multiLabel: z.boolean(),
+  ownerId: z.string().uuid(),
+  /** The caller's role in this project. */
+  role: ProjectRole,
+  /** The project's change counter: the newest label revision. */
+  revision: z.number().int().nonnegative(),
+  imageCount: z.number().int().nonnegative(),
+  createdAt: z.string(),
+});
+export type ProjectPublic = z.infer<typeof ProjectPublic>;
+
+export const ShareBody = z.object({ email: Email, role: ProjectRole }).strict();
+export type ShareBody = z.infer<typeof ShareBody>;
+
+export const ProjectMember = z.object({ userId: z.string().uuid(), email: z.string(), name: z.string(), role: ProjectRole });
+export type ProjectMember = z.infer<typeof ProjectMember>;
+
+// ---------------------------------------------------------------- media and labels
+
+/** At most this many hashes or images in one request; clients batch. */
+export const SYNC_BATCH = 1000;
+
+export const MissingMediaBody = z.object({ hashes: z.array(ContentHash).max(SYNC_BATCH) }).strict();
+export const MissingMediaAnswer = z.object({ missing: z.array(ContentHash) });
+export type MissingMediaAnswer = z.infer<typeof MissingMediaAnswer>;
+
+/** Class names are the identity across machines (local ids differ). */
+export const WireClass = z.object({ name: Name, color: z.string().regex(/^#[0-9a-fA-F]{6}$/), order: z.number().int().nonnegative() }).strict();
+export type WireClass = z.infer<typeof WireClass>;
+
+const Coord = z.number().finite();
+export const WireAnnotation = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('box'), class: Name, x: Coord, y: Coord, w: Coord.positive(), h: Coord.positive() }).strict(),
+  z.object({ kind: z.literal('tag'), class: Name }).strict(),
+]);
+export type WireAnnotation = z.infer<typeof WireAnnotation>;
+
+export const WireImageStatus = z.enum(['new', 'in_progress', 'done', 'review']);
+
+/** One image's labels on the wire. Boxes are in image pixels, as in the studio. */
+export const WireImage = z.object({
+  hash: ContentHash,
+  /** The file name the image was imported with (shown, never used as a path). */
+  name: z.string().min(1).max(255),
+  /** The media file's extension with its dot: `.jpg`. */
+  ext: z.string().regex(/^\.[a-z0-9]{1,5}$/),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  status: WireImageStatus,
+  annotations: z.array(WireAnnotation).max(10_000),
+}).strict();
+export type WireImage = z.infer<typeof WireImage>;
+
+export const PushImage = WireImage.extend({ baseRevision: z.number().int().nonnegative().nullable() }).strict();
+export type PushImage = z.infer<typeof PushImage>;
+
+export const PushLabelsBody = z.object({ classes: z.array(WireClass).max(10_000), images: z.array(PushImage).max(SYNC_BATCH) }).strict();
+export type PushLabelsBody = z.infer<typeof PushLabelsBody>;
+
+export const ServerImage = WireImage.extend({ revision: z.number().int().nonnegative(), updatedBy: z.string(), updatedAt: z.string() });
+export type ServerImage = z.infer<typeof ServerImage>;
+
+export const PushLabelsAnswer = z.object({
+  /** Images now at `revision` on the server (changed, or already equal). */
+  applied: z.array(z.object({ hash: ContentHash, revision: z.number().int().nonnegative() })),
+  /** Images changed on the server since `baseRevision`: nothing was written for them. */
+  conflicts: z.array(z.object({ hash: ContentHash, server: ServerImage })),
+  /** Images whose media the server lacks: upload them first; nothing was written for them. */
+  missingMedia: z.array(ContentHash),
+  /** The project's change counter after this push. */
+  revision: z.number().int().nonnegative(),
+});
+export type PushLabelsAnswer = z.infer<typeof PushLabelsAnswer>;
+
+/** `GET /api/projects/:id/labels?since=N&limit=M` */
+export const PullLabelsQuery = z.object({ since: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().positive().max(SYNC_BATCH).default(SYNC_BATCH) });
+export const PullLabelsAnswer = z.object({
+  classes: z.array(WireClass),
+  images: z.array(ServerImage),
+  /** Pass as `since` for the next page. */
+  cursor: z.number().int().nonnegative(),
+  more: z.boolean(),
+});
+export type PullLabelsAnswer = z.infer<typeof PullLabelsAnswer>;
+
+// ---------------------------------------------------------------- model registry
+
+export const ModelMetrics = z.record(z.string(), z.number().finite());
+
+export const ModelCreateBody = z.object({
+  name: Name,
+  /** The file's format: `onnx`, `pt`, … */
+  format: z.string().regex(/^[a-z0-9_]{1,16}$/),
+  task: WireTask,
+  classes: z.array(z.string().max(200)).max(10_000),
+  metrics: ModelMetrics.default({}),
+  /** Where it came from: the studio run's name and id. */
+  source: z.object({ runId: z.string().max(200).optional(), runName: z.string().max(200).optional(), studioVersion: z.string().max(50).optional() }).strict().default({}),
+}).strict();
+export type ModelCreateBody = z.infer<typeof ModelCreateBody>;
+
+export const ModelPublic = z.object({
+  id: z.string().uuid(),
+  projectId: z.string().uuid(),
+  name: z.string(),
+  format: z.string(),
+  task: WireTask,
+  classes: z.array(z.string()),
+  metrics: ModelMetrics,
+  source: z.object({ runId: z.string().optional(), runName: z.string().optional(), studioVersion: z.string().optional() }),
+  /** sha256 and size of the uploaded file; null until it is uploaded. */
+  fileHash: ContentHash.nullable(),
+  bytes: z.number().int().nonnegative().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type ModelPublic = z.infer<typeof ModelPublic>;
+
+export const ModelUpdateBody = z.object({ name: Name }).strict();
+
+// ---------------------------------------------------------------- errors
+
+/** Every 4xx/5xx body. `code` is stable and machine-readable; `message` is for people. */
+export const ServerError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ServerError = z.infer<typeof ServerError>;
