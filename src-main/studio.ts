@@ -15,6 +15,7 @@ import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/r
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
 import { TrainingService } from './services/training/training-service.js';
 import { InferenceService } from './services/inference/inference-service.js';
+import { ExternalImages } from './services/media/external-images.js';
 
 export const STUDIO_VERSION = '0.1.0';
 
@@ -48,6 +49,8 @@ export interface Studio {
   runtime: RuntimeService;
   training: TrainingService;
   inference: InferenceService;
+  /** Images outside the project opened for a model preview; the media routes serve them by token. */
+  externalImages: ExternalImages;
   services: StudioServices;
   dispose(): Promise<void>;
 }
@@ -92,6 +95,7 @@ export function createStudio(options: StudioOptions): Studio {
     },
     ...options.inference,
   });
+  const externalImages = new ExternalImages();
   const services = createStudioServices({
     session,
     jobs,
@@ -102,6 +106,7 @@ export function createStudio(options: StudioOptions): Studio {
     studioJobs,
     training,
     inference,
+    externalImages,
     team: createTeamServices({ session, jobs, settings, emit: () => host!.emit }),
     backup: createBackupServices({ session, jobs, settings, emit: () => host!.emit }),
     app: {
@@ -119,12 +124,14 @@ export function createStudio(options: StudioOptions): Studio {
     runtime,
     training,
     inference,
+    externalImages,
     services,
     async dispose() {
       await Promise.all([jobs.cancelAll(), studioJobs.cancelAll()]);
       // Before the project's database closes: the trainer is stopped and its end recorded.
       await training.dispose();
       await inference.dispose();
+      await externalImages.dispose();
       session.close();
     },
   };

@@ -252,6 +252,25 @@ export const ReviewQueueInput = z.object({
 
 export type LoadModelRequest = z.input<typeof LoadModelInput>;
 export type PredictRequest = z.input<typeof PredictInput>;
+
+/** A folder of images outside the project, to preview a model on. */
+export const OpenFolderInput = z.object({ dir: AbsolutePath });
+
+/** An image file outside the project; its `token` names it to the media routes. */
+export interface ExternalImage {
+  token: string;
+  /** The file, for predict's `paths`. */
+  path: string;
+  /** Its path inside the chosen folder. */
+  name: string;
+}
+
+export interface ExternalFolder {
+  dir: string;
+  images: ExternalImage[];
+  /** More image files were there than one folder offers (1000). */
+  truncated: boolean;
+}
 export type AutolabelRequest = z.input<typeof AutolabelInput>;
 
 // --- re-filtering ---------------------------------------------------------------------------

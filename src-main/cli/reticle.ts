@@ -137,7 +137,7 @@ async function cmdServe(argv: string[]): Promise<number> {
   const studio = createStudio({ mode: 'serve' });
   if (values.project) await createDirectClient(studio.host).projects.open({ dir: path.resolve(values.project as string) });
   const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../renderer');
-  const server = await startServe({ host: studio.host, session: studio.session, rendererDir, hostname, port });
+  const server = await startServe({ host: studio.host, session: studio.session, external: studio.externalImages, rendererDir, hostname, port });
   if (!isLoopback(hostname)) {
     process.stderr.write(
       `warning: serving on ${hostname}, reachable from other machines. Anyone with the URL's token can read and change your projects; prefer an SSH tunnel to a loopback address.\n`,

@@ -75,7 +75,7 @@ export function runDesktopApp(options: DesktopAppOptions): void {
     .whenReady()
     .then(() => {
       studio = options.createStudio();
-      registerProtocols({ rendererDir: options.rendererDir, session: studio.session });
+      registerProtocols({ rendererDir: options.rendererDir, session: studio.session, external: studio.externalImages });
       disposeIpc = registerIpc(studio.host, () => win);
       installMenu({ isMac: process.platform === 'darwin', developer: !app.isPackaged, showStudio });
       openWindow();

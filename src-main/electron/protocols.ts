@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import { APP_SCHEME, MEDIA_SCHEME, toErrorPayload } from '@shared';
 import { CSP } from '../transports/serve.js';
-import { parseMediaRequest, resolveMedia } from '../services/media/media-resolver.js';
+import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
 import type { ProjectSession } from '../services/studio/project-session.js';
 import { APP_HOST } from './app-origin.js';
 
@@ -59,12 +59,14 @@ export interface ProtocolOptions {
   /** The built renderer (dist/renderer). */
   rendererDir: string;
   session: ProjectSession;
+  /** Images outside the project that a model preview was asked for. */
+  external?: ExternalMedia;
 }
 
 /** Installs the handlers on the default session; call once the app is ready. */
 export function registerProtocols(options: ProtocolOptions): void {
   protocol.handle(APP_SCHEME, createAppHandler(options.rendererDir));
-  protocol.handle(MEDIA_SCHEME, createMediaHandler(options.session));
+  protocol.handle(MEDIA_SCHEME, createMediaHandler(options.session, options.external));
   protocol.handle('file', () => new Response(null, { status: 403 }));
 }
 
@@ -88,14 +90,13 @@ export function createAppHandler(rendererDir: string): (request: Request) => Pro
   };
 }
 
-export function createMediaHandler(session: ProjectSession): (request: Request) => Promise<Response> {
+export function createMediaHandler(session: ProjectSession, external?: ExternalMedia): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') return status(405);
       const url = new URL(request.url);
       // A standard scheme parses `reticle-media://thumb/42` as host `thumb`, path `/42`.
-      const { kind, id } = parseMediaRequest(`${url.host}${url.pathname}`);
-      const media = await resolveMedia(session, kind, id);
+      const media = await resolveMediaPath(`${url.host}${url.pathname}`, session, external);
       if (request.headers.get('if-none-match') === media.etag) return new Response(null, { status: 304, headers: { ETag: media.etag } });
       const stat = await fsp.stat(media.path);
       const headers = {

@@ -13,11 +13,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, toErrorPayload, type StudioContract, type WireServerMessage } from '@shared';
 import type { ApiHost } from '../host/api-host.js';
 import type { ProjectSession } from '../services/studio/project-session.js';
-import { parseMediaRequest, resolveMedia } from '../services/media/media-resolver.js';
+import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
 
 export interface ServeOptions {
   host: ApiHost<StudioContract>;
   session: ProjectSession;
+  /** Images outside the project that a model preview was asked for. */
+  external?: ExternalMedia;
   rendererDir: string;
   hostname?: string;
   port?: number;
@@ -133,8 +135,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   }
 
   async function serveMedia(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { kind, id } = parseMediaRequest(rest);
-    const media = await resolveMedia(options.session, kind, id);
+    const media = await resolveMediaPath(rest, options.session, options.external);
     if (req.headers['if-none-match'] === media.etag) {
       res.writeHead(304, { ETag: media.etag });
       res.end();

@@ -8,7 +8,7 @@
 import { useEffect, useState } from 'react';
 import type { Annotation, ClassDef, Detection, ImagePrediction } from '@shared';
 import { useSlice, useStudio } from '../ui/studio-context.js';
-import { createInferenceStore, type InferenceState } from './inference-store.js';
+import { createInferenceStore, type InferenceState, type PreviewKey } from './inference-store.js';
 import type { StoreApi } from 'zustand/vanilla';
 import './models.css';
 
@@ -21,6 +21,15 @@ export function ModelsPage() {
   const s = useSlice(store, (st) => st);
   const classes = useSlice(studio.project, (p) => p.classes);
   const [path, setPath] = useState('');
+  const [folderPath, setFolderPath] = useState('');
+  const nativeDialogs = useSlice(studio.project, (p) => p.appInfo?.nativeDialogs ?? false);
+  const chooseFolder = async () => {
+    const dir = await studio.project.getState().pickDirectory('A folder of images to preview the model on');
+    if (dir) {
+      setFolderPath(dir);
+      void store.getState().openFolder(dir);
+    }
+  };
 
   useEffect(() => {
     void store.getState().refresh();
@@ -114,12 +123,47 @@ export function ModelsPage() {
               </button>
             ))}
           </div>
-          <button type="button" disabled={s.selected.length === 0 || s.predicting} onClick={() => void store.getState().predict()} data-testid="models-predict">
-            {s.predicting ? 'Predicting…' : `Predict on ${s.selected.length} image${s.selected.length === 1 ? '' : 's'}`}
+          <form
+            className="models-folder"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (folderPath.trim()) void store.getState().openFolder(folderPath.trim());
+            }}
+          >
+            <label>
+              Or images outside the project{' '}
+              <input type="text" value={folderPath} onChange={(e) => setFolderPath(e.target.value)} placeholder="/path/to/new/images" data-testid="models-folder-path" size={40} />
+            </label>{' '}
+            <button type="submit" disabled={!folderPath.trim() || s.openingFolder} data-testid="models-folder-open">
+              Open folder
+            </button>
+            {nativeDialogs && (
+              <button type="button" onClick={() => void chooseFolder()} data-testid="models-folder-browse">
+                Browse…
+              </button>
+            )}
+          </form>
+          {s.folder && (
+            <>
+              <p className="muted small" data-testid="models-folder-summary">
+                {s.folder.images.length} image{s.folder.images.length === 1 ? '' : 's'} in {s.folder.dir}
+                {s.folder.truncated ? ' (the first 1000)' : ''}
+              </p>
+              <div className="models-strip" role="list" aria-label="Images in the folder">
+                {s.folder.images.map((img) => (
+                  <button key={img.token} type="button" role="listitem" className={`models-thumb${s.selectedFiles.includes(img.token) ? ' selected' : ''}`} aria-pressed={s.selectedFiles.includes(img.token)} onClick={() => store.getState().toggleFile(img.token)} data-testid="models-file" title={img.name}>
+                    <img src={studio.host.externalMedia(img.token)} alt={img.name} width={64} height={64} loading="lazy" />
+                  </button>
+                ))}
+              </div>
+            </>
+          )}
+          <button type="button" disabled={s.selected.length + s.selectedFiles.length === 0 || s.predicting} onClick={() => void store.getState().predict()} data-testid="models-predict">
+            {s.predicting ? 'Predicting…' : `Predict on ${s.selected.length + s.selectedFiles.length} image${s.selected.length + s.selectedFiles.length === 1 ? '' : 's'}`}
           </button>
           <Sliders store={store} />
-          {[...s.predictions.values()].map((p) => (
-            <PreviewRow key={p.imageId} prediction={p} detections={s.detections.get(p.imageId ?? -1) ?? []} truth={s.groundTruth.get(p.imageId ?? -1) ?? []} classes={classes} colorOf={colorOf} />
+          {[...s.predictions.entries()].map(([key, p]) => (
+            <PreviewRow key={key} previewKey={key} prediction={p} detections={s.detections.get(key) ?? []} truth={s.groundTruth.get(key)} classes={classes} colorOf={colorOf} />
           ))}
         </section>
       )}
@@ -175,25 +219,30 @@ function Sliders({ store }: { store: StoreApi<InferenceState> }) {
   );
 }
 
-function PreviewRow({ prediction: p, detections, truth, classes, colorOf }: { prediction: ImagePrediction; detections: Detection[]; truth: Annotation[]; classes: readonly ClassDef[]; colorOf(classId: number | null): string }) {
+function PreviewRow({ previewKey, prediction: p, detections, truth, classes, colorOf }: { previewKey: PreviewKey; prediction: ImagePrediction; detections: Detection[]; truth?: Annotation[]; classes: readonly ClassDef[]; colorOf(classId: number | null): string }) {
   const { host } = useStudio();
-  if (p.imageId === undefined) return null;
-  if (p.error) return <p className="error-message">Image {p.imageId}: {p.error.message}</p>;
+  const external = previewKey.startsWith('file:');
+  const label = p.imageId !== undefined ? `Image ${p.imageId}` : (p.path ?? '');
+  if (p.error) return <p className="error-message" data-testid="models-result-error">{label}: {p.error.message}</p>;
+  const src = external ? host.externalMedia(previewKey.slice('file:'.length)) : host.media('image', p.imageId!);
   const ms = p.timings.decode + p.timings.preprocess + p.timings.inference + p.timings.postprocess;
-  const boxes = truth.filter((a): a is Annotation & { kind: 'box' } => a.kind === 'box');
+  const boxes = (truth ?? []).filter((a): a is Annotation & { kind: 'box' } => a.kind === 'box');
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
   return (
-    <div className="models-row" data-testid="models-result" data-image-id={p.imageId} data-detections={detections.length}>
+    <div className="models-row" data-testid="models-result" data-image-id={p.imageId} data-path={p.path} data-detections={detections.length}>
       <figure>
-        <ImageWithBoxes src={host.media('image', p.imageId)} width={p.width} height={p.height} boxes={detections.map((d) => ({ ...d, color: colorOf(d.classId), label: `${d.className} ${d.confidence.toFixed(2)}` }))} testId="models-pred-box" />
+        <ImageWithBoxes src={src} width={p.width} height={p.height} boxes={detections.map((d) => ({ ...d, color: colorOf(d.classId), label: `${d.className} ${d.confidence.toFixed(2)}` }))} testId="models-pred-box" />
         <figcaption className="muted small" data-testid="models-timing">
+          {external ? `${label} · ` : ''}
           {detections.length} predicted · {Math.round(ms)} ms (inference {Math.round(p.timings.inference)} ms)
         </figcaption>
       </figure>
-      <figure>
-        <ImageWithBoxes src={host.media('image', p.imageId)} width={p.width} height={p.height} boxes={boxes.map((b) => ({ ...b, color: colorOf(b.classId), label: name(b.classId) }))} testId="models-truth-box" />
-        <figcaption className="muted small">{boxes.length} ground truth</figcaption>
-      </figure>
+      {truth && (
+        <figure>
+          <ImageWithBoxes src={src} width={p.width} height={p.height} boxes={boxes.map((b) => ({ ...b, color: colorOf(b.classId), label: name(b.classId) }))} testId="models-truth-box" />
+          <figcaption className="muted small">{boxes.length} ground truth</figcaption>
+        </figure>
+      )}
     </div>
   );
 }

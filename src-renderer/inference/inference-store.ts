@@ -4,13 +4,13 @@
  * to run the model again), the ground truth beside it, auto-label, and the review queue.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { filterDetections, type Annotation, type Detection, type ImagePrediction, type ImageRecord, type ModelInfo, type ReviewItem, type RunSummary, type StudioApi } from '@shared';
+import { filterDetections, type Annotation, type Detection, type ExternalFolder, type ImagePrediction, type ImageRecord, type ModelInfo, type ReviewItem, type RunSummary, type StudioApi } from '@shared';
 
 /** A model named by a training run (its exported ONNX) or by an .onnx file's path. */
 export type ModelSource = { runId: string } | { modelPath: string };
 
 export type InferenceApi = {
-  inference: Pick<StudioApi['inference'], 'loadModel' | 'predict' | 'autolabel'>;
+  inference: Pick<StudioApi['inference'], 'loadModel' | 'predict' | 'autolabel' | 'openFolder'>;
   suggestions: Pick<StudioApi['suggestions'], 'reviewQueue'>;
   images: Pick<StudioApi['images'], 'list'>;
   annotations: Pick<StudioApi['annotations'], 'forImage'>;
@@ -20,6 +20,11 @@ export type InferenceApi = {
 /** How many images the preview strip offers. */
 export const STRIP_SIZE = 24;
 
+/** A previewed image: the project's (`img:42`) or a file outside it (`file:<token>`). */
+export type PreviewKey = `img:${number}` | `file:${string}`;
+export const projectKey = (imageId: number): PreviewKey => `img:${imageId}`;
+export const fileKey = (token: string): PreviewKey => `file:${token}`;
+
 export interface InferenceState {
   runs: RunSummary[];
   source: ModelSource | null;
@@ -27,11 +32,17 @@ export interface InferenceState {
   loadingModel: boolean;
   strip: ImageRecord[];
   selected: number[];
-  /** What predict returned, candidates included, by image id. */
-  predictions: Map<number, ImagePrediction>;
-  /** The predictions re-filtered for `conf` and `iou`, by image id. */
-  detections: Map<number, Detection[]>;
-  groundTruth: Map<number, Annotation[]>;
+  /** A folder outside the project, opened to preview the model on new images. */
+  folder: ExternalFolder | null;
+  openingFolder: boolean;
+  /** Tokens of the folder's images chosen for the preview. */
+  selectedFiles: string[];
+  /** What predict returned, candidates included, in the order asked. */
+  predictions: Map<PreviewKey, ImagePrediction>;
+  /** The predictions re-filtered for `conf` and `iou`. */
+  detections: Map<PreviewKey, Detection[]>;
+  /** The project's annotations of the previewed project images. */
+  groundTruth: Map<PreviewKey, Annotation[]>;
   predicting: boolean;
   conf: number;
   iou: number;
@@ -44,6 +55,10 @@ export interface InferenceState {
   refresh(): Promise<void>;
   loadModel(source: ModelSource): Promise<ModelInfo | null>;
   toggleImage(imageId: number): void;
+  /** Lists a folder's images (outside the project) for the preview. */
+  openFolder(dir: string): Promise<void>;
+  toggleFile(token: string): void;
+  /** Predicts on the chosen project images and folder images. */
   predict(): Promise<void>;
   setConf(conf: number): void;
   setIou(iou: number): void;
@@ -52,8 +67,8 @@ export interface InferenceState {
   loadQueue(): Promise<void>;
 }
 
-function refilter(predictions: Map<number, ImagePrediction>, conf: number, iou: number): Map<number, Detection[]> {
-  const out = new Map<number, Detection[]>();
+function refilter(predictions: Map<PreviewKey, ImagePrediction>, conf: number, iou: number): Map<PreviewKey, Detection[]> {
+  const out = new Map<PreviewKey, Detection[]>();
   for (const [id, p] of predictions) out.set(id, p.candidates ? filterDetections(p.candidates, { conf, iou }) : (p.detections ?? []));
   return out;
 }
@@ -68,6 +83,9 @@ export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState
     loadingModel: false,
     strip: [],
     selected: [],
+    folder: null,
+    openingFolder: false,
+    selectedFiles: [],
     predictions: new Map(),
     detections: new Map(),
     groundTruth: new Map(),
@@ -109,21 +127,45 @@ export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState
       set({ selected: selected.includes(imageId) ? selected.filter((id) => id !== imageId) : [...selected, imageId] });
     },
 
+    async openFolder(dir) {
+      set({ openingFolder: true, error: null });
+      try {
+        const folder = await api.inference.openFolder({ dir });
+        // The first few are chosen, so one click on Predict shows something.
+        set({ folder, selectedFiles: folder.images.slice(0, 4).map((i) => i.token) });
+        if (folder.images.length === 0) set({ error: `There are no images in ${folder.dir}.` });
+      } catch (err) {
+        set({ error: message(err) });
+      } finally {
+        set({ openingFolder: false });
+      }
+    },
+
+    toggleFile(token) {
+      const { selectedFiles } = get();
+      set({ selectedFiles: selectedFiles.includes(token) ? selectedFiles.filter((t) => t !== token) : [...selectedFiles, token] });
+    },
+
     async predict() {
-      const { source, selected, conf, iou } = get();
-      if (!source || selected.length === 0) return;
+      const { source, selected, selectedFiles, folder, conf, iou } = get();
+      const files = (folder?.images ?? []).filter((i) => selectedFiles.includes(i.token));
+      if (!source || (selected.length === 0 && files.length === 0)) return;
       set({ predicting: true, error: null });
       try {
-        const [result, truths] = await Promise.all([
-          api.inference.predict({ ...source, imageIds: selected, conf, iou, candidates: true }),
-          Promise.all(selected.map(async (imageId) => [imageId, await api.annotations.forImage({ imageId })] as const)),
+        const [onProject, onFiles, truths] = await Promise.all([
+          selected.length ? api.inference.predict({ ...source, imageIds: selected, conf, iou, candidates: true }) : null,
+          files.length ? api.inference.predict({ ...source, paths: files.map((f) => f.path), conf, iou, candidates: true }) : null,
+          Promise.all(selected.map(async (imageId) => [projectKey(imageId), await api.annotations.forImage({ imageId })] as const)),
         ]);
         if (get().source !== source) return;
-        const predictions = new Map<number, ImagePrediction>();
-        for (const p of result.images) if (p.imageId !== undefined) predictions.set(p.imageId, p);
+        const predictions = new Map<PreviewKey, ImagePrediction>();
+        for (const p of onProject?.images ?? []) if (p.imageId !== undefined) predictions.set(projectKey(p.imageId), p);
+        // Predict answers in the order asked.
+        (onFiles?.images ?? []).forEach((p, i) => predictions.set(fileKey(files[i].token), p));
         // Candidates are kept above the floor only; refilter at the sliders' values now.
         const now = get();
-        set({ model: result.model, predictions, detections: refilter(predictions, now.conf, now.iou), groundTruth: new Map(truths) });
+        const model = onProject?.model ?? onFiles?.model ?? now.model;
+        set({ model, predictions, detections: refilter(predictions, now.conf, now.iou), groundTruth: new Map(truths) });
       } catch (err) {
         set({ error: message(err) });
       } finally {

@@ -2,7 +2,7 @@
  * Picks the transport for where the page runs: the desktop window (the preload's
  * `window.reticle`) or a browser talking to `reticle serve` over a WebSocket.
  */
-import { createClient, mediaUrl, studioContract, type MediaKind, type PreloadBridge, type StudioApi } from '@shared';
+import { createClient, externalMediaUrl, mediaUrl, studioContract, type MediaKind, type PreloadBridge, type StudioApi } from '@shared';
 import { bridgeTransport } from './bridge-transport.js';
 import { SocketTransport, socketUrlFor, type ConnectionState } from './socket-transport.js';
 
@@ -13,6 +13,8 @@ export interface Host {
   api: StudioApi;
   /** URL of a thumbnail or the full image, for `<img src>`. */
   media(kind: MediaKind, imageId: number): string;
+  /** URL of an image outside the project, by the token `inference.openFolder` gave it. */
+  externalMedia(token: string): string;
   /** Desktop only: the disk path of a dropped file, so it is imported in place. */
   pathForFile?: (file: File) => string;
 }
@@ -30,6 +32,7 @@ export function connectHost(onConnectionState: (state: ConnectionState, attempt:
       kind: 'desktop',
       api: createClient(studioContract, bridgeTransport(bridge)),
       media: (kind, id) => mediaUrl('desktop', kind, id),
+      externalMedia: (token) => externalMediaUrl('desktop', token),
       pathForFile: (file) => bridge.pathForFile(file),
     };
   }
@@ -38,7 +41,12 @@ export function connectHost(onConnectionState: (state: ConnectionState, attempt:
     url: socketUrlFor(window.location),
     onStateChange: (state, info) => onConnectionState(state, info.attempt),
   });
-  return { kind: 'serve', api: createClient(studioContract, transport), media: (kind, id) => mediaUrl('serve', kind, id) };
+  return {
+    kind: 'serve',
+    api: createClient(studioContract, transport),
+    media: (kind, id) => mediaUrl('serve', kind, id),
+    externalMedia: (token) => externalMediaUrl('serve', token),
+  };
 }
 
 /**

@@ -24,7 +24,7 @@ import * as S from '../schemas.js';
 import * as T from '../training.js';
 import type { EpochRecord, RunArtifact, RunDetail, RunSummary, RuntimeStatus, TrainingProgress } from '../training.js';
 import * as I from '../inference.js';
-import type { AcceptResult, ModelInfo, PredictResult, ReviewQueue, Suggestion } from '../inference.js';
+import type { AcceptResult, ExternalFolder, ModelInfo, PredictResult, ReviewQueue, Suggestion } from '../inference.js';
 import { event, method, returns, type ClientOf, type EmitterOf, type ServicesOf } from './define.js';
 import { teamContract } from './team.js';
 import { backupContract } from './backup.js';
@@ -128,6 +128,11 @@ export const studioContract = {
     predict: method(I.PredictInput, returns<PredictResult>()),
     /** Starts an auto-label job: suggestions for the images (default: the unlabeled ones). */
     autolabel: method(I.AutolabelInput, returns<{ jobId: string }>()),
+    /**
+     * Lists the images in a folder outside the project for a preview, each with a token the media
+     * routes answer (`externalMediaUrl`); predict takes their paths.
+     */
+    openFolder: method(I.OpenFolderInput, returns<ExternalFolder>()),
   },
   suggestions: {
     /** An image's pending suggestions, by confidence. */

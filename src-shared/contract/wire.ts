@@ -44,6 +44,14 @@ export function mediaUrl(host: 'desktop' | 'serve', kind: MediaKind, imageId: nu
   return host === 'desktop' ? `${MEDIA_SCHEME}://${kind}/${imageId}` : `/media/${kind}/${imageId}`;
 }
 
+/**
+ * An image outside the project, by the token `inference.openFolder` gave it.
+ * Desktop: `reticle-media://external/<token>`. Browser: `/media/external/<token>`.
+ */
+export function externalMediaUrl(host: 'desktop' | 'serve', token: string): string {
+  return host === 'desktop' ? `${MEDIA_SCHEME}://external/${token}` : `/media/external/${token}`;
+}
+
 /** `reticle serve` routes besides the static renderer. */
 export const SERVE_ROUTES = {
   /** WebSocket carrying WireCall / WireServerMessage. */

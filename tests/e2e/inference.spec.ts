@@ -85,6 +85,23 @@ test('preview, auto-label, and accept a suggestion in the labeler', async ({ pag
   await page.getByTestId('models-conf').fill('0.25');
   await expect(boxes).toHaveCount(atDefault);
 
+  // New pictures outside the project: a folder by path, shown by token, predicted by path.
+  const outside = path.join(work, 'new-pictures');
+  await fs.mkdir(outside);
+  for (const name of ['wide.png', 'tall.jpg']) await fs.copyFile(path.join(MODELS, 'images', name), path.join(outside, name));
+  for (const thumb of await page.getByTestId('models-thumb').all()) await thumb.click();
+  await page.getByTestId('models-folder-path').fill(outside);
+  await page.getByTestId('models-folder-open').click();
+  await expect(page.getByTestId('models-folder-summary')).toContainText(`2 images in ${outside}`);
+  const files = page.getByTestId('models-file');
+  await expect(files).toHaveCount(2);
+  await expect.poll(() => files.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+  await page.getByTestId('models-predict').click();
+  await expect(page.locator('[data-testid=models-result][data-path]')).toHaveCount(2, { timeout: 30_000 });
+  await expect(page.locator('[data-testid=models-result]:not([data-path])')).toHaveCount(0);
+  await expect.poll(() => boxes.count()).toBeGreaterThan(0);
+  await expect(page.getByTestId('models-truth-box')).toHaveCount(0);
+
   // Auto-label the unlabeled images; the review queue fills when the job ends.
   await page.getByTestId('models-autolabel').click();
   await expect.poll(async () => (await api.suggestions.reviewQueue({})).total, { timeout: 60_000 }).toBeGreaterThan(0);

@@ -31,6 +31,25 @@ export function parseMediaRequest(pathname: string): { kind: MediaKind; id: numb
   return { kind: match[1] as MediaKind, id: Number(match[2]) };
 }
 
+/** Anything that answers `external/<token>` requests (ExternalImages). */
+export interface ExternalMedia {
+  resolve(token: string): Promise<ResolvedMedia>;
+}
+
+/**
+ * The file for a media route's path: `thumb/42`, `preview/42`, `image/42` (the project's images),
+ * or `external/<token>` (an image outside the project that the user chose to preview on).
+ */
+export async function resolveMediaPath(pathname: string, session: ProjectSession, external?: ExternalMedia): Promise<ResolvedMedia> {
+  const ext = /^\/?external\/([0-9a-f]{32})$/.exec(pathname);
+  if (ext) {
+    if (!external) throw new StudioError('not_found', 'No such media.');
+    return external.resolve(ext[1]);
+  }
+  const { kind, id } = parseMediaRequest(pathname);
+  return resolveMedia(session, kind, id);
+}
+
 /** Renditions being made, by target path: two requests for one image decode it once. */
 const inFlight = new Map<string, Promise<void>>();
 

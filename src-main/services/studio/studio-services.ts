@@ -18,6 +18,7 @@ import { throttle } from './throttle.js';
 import type { RuntimeService } from '../runtime/runtime-service.js';
 import type { TrainingService } from '../training/training-service.js';
 import type { InferenceService } from '../inference/inference-service.js';
+import type { ExternalImages } from '../media/external-images.js';
 import type { TeamServices } from '../team/team-services.js';
 import type { BackupServices } from '../backup/backup-services.js';
 
@@ -40,6 +41,8 @@ export interface StudioServicesDeps {
   training: TrainingService;
   /** Models, predictions, auto-label and its suggestions. */
   inference: InferenceService;
+  /** Folders outside the project opened for a model preview. */
+  externalImages: ExternalImages;
   /** The team server account and project sync (src-main/services/team). */
   team: TeamServices;
   /** S3 backup and restore (src-main/services/backup). */
@@ -251,6 +254,7 @@ export function createStudioServices(deps: StudioServicesDeps): StudioServices {
       loadModel: (source) => deps.inference.loadModel(source),
       predict: (request) => deps.inference.predict(request),
       autolabel: (request) => deps.inference.autolabel(request),
+      openFolder: ({ dir }) => deps.externalImages.open(dir),
     },
     suggestions: {
       forImage: ({ imageId }) => deps.inference.forImage(imageId),

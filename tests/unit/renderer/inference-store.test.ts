@@ -39,6 +39,14 @@ function fakeApi() {
       loadModel: vi.fn(async () => model),
       predict: vi.fn(async (): Promise<PredictResult> => ({ model, images: [prediction] })),
       autolabel: vi.fn(async () => ({ jobId: 'job-1' })),
+      openFolder: vi.fn(async ({ dir }: { dir: string }) => ({
+        dir,
+        truncated: false,
+        images: [
+          { token: 'a'.repeat(32), path: `${dir}/one.jpg`, name: 'one.jpg' },
+          { token: 'b'.repeat(32), path: `${dir}/two.jpg`, name: 'two.jpg' },
+        ],
+      })),
     },
     suggestions: { reviewQueue: vi.fn(async () => ({ total: 2, offset: 0, items: [{ imageId: 3, topConfidence: 0.3, suggestions: 1 }, { imageId: 4, topConfidence: 0.8, suggestions: 2 }] })) },
     images: { list: vi.fn(async () => ({ total: 1, offset: 0, items: [{ id: 7 }] })) },
@@ -71,16 +79,43 @@ describe('inference store', () => {
     expect(api.inference.predict).toHaveBeenCalledTimes(1);
     expect(api.inference.predict).toHaveBeenCalledWith(expect.objectContaining({ modelPath: '/m/model.onnx', imageIds: [7], candidates: true }));
     // conf 0.25, iou 0.7: the second circle overlaps the first by 0.81 and is suppressed.
-    expect(store.getState().detections.get(7)?.map((d) => d.confidence)).toEqual([0.9, 0.3]);
-    expect(store.getState().groundTruth.get(7)).toHaveLength(1);
+    expect(store.getState().detections.get('img:7')?.map((d) => d.confidence)).toEqual([0.9, 0.3]);
+    expect(store.getState().groundTruth.get('img:7')).toHaveLength(1);
 
     store.getState().setConf(0.5);
-    expect(store.getState().detections.get(7)?.map((d) => d.confidence)).toEqual([0.9]);
+    expect(store.getState().detections.get('img:7')?.map((d) => d.confidence)).toEqual([0.9]);
     store.getState().setIou(0.9);
-    expect(store.getState().detections.get(7)?.map((d) => d.confidence)).toEqual([0.9, 0.6]);
+    expect(store.getState().detections.get('img:7')?.map((d) => d.confidence)).toEqual([0.9, 0.6]);
     store.getState().setConf(0.05);
-    expect(store.getState().detections.get(7)).toHaveLength(3);
+    expect(store.getState().detections.get('img:7')).toHaveLength(3);
     expect(api.inference.predict).toHaveBeenCalledTimes(1);
+  });
+
+  it('previews a folder outside the project: predicts on its files by path, with no ground truth', async () => {
+    const api = fakeApi();
+    api.inference.predict.mockImplementation(async (request: any): Promise<PredictResult> => ({
+      model,
+      images: request.paths.map((p: string) => ({ path: p, width: 200, height: 200, detections: [], candidates, timings: { decode: 1, preprocess: 1, inference: 3, postprocess: 1 } })),
+    }));
+    const store = createInferenceStore(api as unknown as InferenceApi);
+    await store.getState().loadModel({ modelPath: '/m/model.onnx' });
+    await store.getState().openFolder('/new/pictures');
+    // Both files are chosen at once; one is unchosen again.
+    expect(store.getState().selectedFiles).toHaveLength(2);
+    store.getState().toggleFile('b'.repeat(32));
+    await store.getState().predict();
+    expect(api.inference.predict).toHaveBeenCalledWith(expect.objectContaining({ paths: ['/new/pictures/one.jpg'], candidates: true }));
+    expect([...store.getState().predictions.keys()]).toEqual([`file:${'a'.repeat(32)}`]);
+    expect(store.getState().detections.get(`file:${'a'.repeat(32)}`)?.map((d) => d.confidence)).toEqual([0.9, 0.3]);
+    expect(store.getState().groundTruth.size).toBe(0);
+  });
+
+  it('says so when the folder holds no images', async () => {
+    const api = fakeApi();
+    api.inference.openFolder.mockResolvedValueOnce({ dir: '/empty', truncated: false, images: [] });
+    const store = createInferenceStore(api as unknown as InferenceApi);
+    await store.getState().openFolder('/empty');
+    expect(store.getState().error).toMatch(/no images in \/empty/);
   });
 
   it('starts auto-label with the sliders and loads the review queue', async () => {

@@ -85,7 +85,7 @@ function fakeHost() {
     },
   };
   const emit = (channel: string, payload: unknown) => listeners.get(`reticle:${channel}`)?.forEach((l) => l(payload));
-  const host = { kind: 'serve' as const, api: createClient(studioContract, transport), media: (kind: 'thumb' | 'image', id: number) => mediaUrl('serve', kind, id) };
+  const host = { kind: 'serve' as const, api: createClient(studioContract, transport), media: (kind: 'thumb' | 'image', id: number) => mediaUrl('serve', kind, id), externalMedia: (token: string) => `/media/external/${token}` };
   return { host, projects, calls, emit, stored, current: () => current };
 }
 

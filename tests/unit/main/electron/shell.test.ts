@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -350,6 +351,23 @@ describe('the reticle-media:// protocol', () => {
       expect((await electron.protocol.fetch(url)).status).toBe(404);
     },
   );
+
+  it('serves an image outside the project only by the token a folder preview gave it', async () => {
+    const studio = newStudio();
+    registerProtocols({ rendererDir: path.join(tmp, 'renderer'), session: studio.session, external: studio.externalImages });
+    const outside = path.join(tmp, 'new-pictures');
+    await fsp.mkdir(outside);
+    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#336699' } }).png().toFile(path.join(outside, 'a.png'));
+    await fsp.writeFile(path.join(outside, 'broken.jpg'), PNG);
+    const folder = await studio.externalImages.open(outside);
+    const res = await electron.protocol.fetch(`reticle-media://external/${folder.images[0].token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    // An image that cannot be decoded is not an error of the studio.
+    expect((await electron.protocol.fetch(`reticle-media://external/${folder.images[1].token}`)).status).toBe(404);
+    expect((await electron.protocol.fetch(`reticle-media://external/${'0'.repeat(32)}`)).status).toBe(404);
+    expect((await electron.protocol.fetch(`reticle-media://external/${encodeURIComponent(path.join(outside, 'a.png'))}`)).status).toBe(404);
+  });
 
   it.skipIf(process.platform === 'win32')('answers 403 when a media file was swapped for a link out of the project', async () => {
     const { id, file } = await projectWithImage();
