@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'disk_full',
   'cancelled',
   'forbidden',
+  /** A server the studio talks to (the team server) cannot be reached; nothing was lost. */
+  'offline',
   'internal',
 ] as const;
 
@@ -46,12 +48,21 @@ export function isErrorPayload(value: unknown): value is ErrorPayload {
   return typeof v.message === 'string' && typeof v.code === 'string' && (ERROR_CODES as readonly string[]).includes(v.code);
 }
 
+/**
+ * Whether an error says the disk is full: Node's ENOSPC, or SQLITE_FULL, which SQLite answers
+ * when it cannot grow the database or its journal (a full disk, or `max_page_count` reached).
+ */
+export function isDiskFullError(err: unknown): boolean {
+  const errno = (err as { code?: unknown } | null)?.code;
+  return errno === 'ENOSPC' || errno === 'SQLITE_FULL';
+}
+
 /** Turns anything thrown into a payload, keeping Node's errno codes meaningful (ENOSPC → disk_full). */
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (err instanceof StudioError) return err.toPayload();
   const errno = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  if (errno === 'ENOSPC') return { code: 'disk_full', message: `The disk is full: ${message}` };
+  if (isDiskFullError(err)) return { code: 'disk_full', message: `The disk is full: ${message}. Free some space and try again.` };
   if (errno === 'ENOENT') return { code: 'not_found', message };
   if (errno === 'EACCES' || errno === 'EPERM') return { code: 'io', message: `Permission denied: ${message}` };
   if (typeof errno === 'string' && errno.startsWith('E')) return { code: 'io', message };

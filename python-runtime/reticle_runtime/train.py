@@ -577,6 +577,29 @@ def _draw_nothing(trainer: Any) -> None:
                 setattr(validator, name, _noop)
 
 
+# What torch's zip writer raises when a write fails (torch.save to a path, as final_eval's
+# strip_optimizer does): a RuntimeError without an errno, observed with torch 1.13 on a full tmpfs
+# as "PytorchStreamWriter failed writing file data/0: file write failed", then "unexpected pos".
+_TORCH_WRITE_FAILED = re.compile(r"pytorchstreamwriter failed writing file|file write failed", re.IGNORECASE)
+
+
+def torch_write_failure(exc: BaseException) -> RuntimeFailure | None:
+    """A checkpoint torch could not write: on a full disk torch says only "file write failed",
+    with no ENOSPC for `errors.describe` to recognise, so it is told apart here."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        if _TORCH_WRITE_FAILED.search(str(current)):
+            return RuntimeFailure(
+                "disk_full",
+                "The weights could not be written (PyTorch: file write failed): the disk is most likely full.",
+                "Free some disk space (a run needs room for its weights and results), then resume the run.",
+            )
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _check_inputs(spec: TrainSpec) -> None:
     """Fails fast, with the user's own paths in the message, on what Ultralytics would report late
     and wrapped (or, for a missing .pt, try to download from GitHub)."""
@@ -633,7 +656,13 @@ def run(spec_path: str, emit: protocol.Emit) -> int:
         confusion_matrix=spec.hyperparameters.get("plots") is not False,
     )
     events.attach(model)
-    model.train(**train_arguments(spec))
+    try:
+        model.train(**train_arguments(spec))
+    except RuntimeError as exc:
+        failure = torch_write_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
     if events.result is None:
         raise RuntimeFailure("internal", "Training ended without reporting its results.", "See the runtime log.")
     emit(events.result)

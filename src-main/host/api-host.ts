@@ -69,7 +69,11 @@ export class ApiHost<C extends ContractSpec> {
 
   async invoke(channel: string, rawInput: unknown, ctx: CallContext): Promise<Envelope> {
     const route = typeof channel === 'string' ? this.routes.get(channel) : undefined;
-    if (!route) return { ok: false, error: { code: 'invalid_input', message: `Unknown call ${String(channel).slice(0, 100)}.` } };
+    if (!route) {
+      // String() throws on an object without a prototype: name what came instead of a channel.
+      const shown = typeof channel === 'string' ? channel.slice(0, 100) : `(a ${channel === null ? 'null' : typeof channel} instead of a channel name)`;
+      return { ok: false, error: { code: 'invalid_input', message: `Unknown call ${shown}.` } };
+    }
     const parsed = route.input.safeParse(rawInput);
     if (!parsed.success) {
       return { ok: false, error: { code: 'invalid_input', message: describeZodError(channel, parsed.error) } };

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { StudioError, type ImportFailure, type ImportReport } from '@shared';
+import { StudioError, isDiskFullError, type ImportFailure, type ImportReport } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
 import type { MediaStore } from '../media/media-store.js';
 import type { NewAnnotation } from '../store/annotation-repository.js';
@@ -64,7 +64,13 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
 
   const failures: ImportFailure[] = [...plan.failures];
   const labelNames = plan.images.flatMap((i) => i.labels.map((l) => l.className));
-  const { ids: classIds, created: classesCreated } = store.classes.ensure([...plan.classNames, ...labelNames]);
+  let ensured: ReturnType<ProjectStore['classes']['ensure']>;
+  try {
+    ensured = store.classes.ensure([...plan.classNames, ...labelNames]);
+  } catch (err) {
+    throw importStopped(err);
+  }
+  const { ids: classIds, created: classesCreated } = ensured;
 
   let imported = 0;
   let duplicates = 0;
@@ -171,7 +177,7 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
       };
     } catch (err) {
       if (err instanceof BadImageError) failures.push({ path: shown, reason: err.message });
-      else if (isErrno(err, 'ENOSPC')) throw new StudioError('disk_full', 'The disk is full: the import stopped. Everything imported so far is kept; free some space and import again to finish.', { cause: err });
+      else if (isErrno(err, 'ENOSPC')) throw importStopped(err);
       else failures.push({ path: shown, reason: describeFsError(err) });
     } finally {
       finished.set(index, write);
@@ -181,26 +187,38 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
   };
 
   let cancelled = false;
-  try {
-    let next = 0;
-    const worker = async () => {
-      while (next < plan.images.length) {
-        if (options.signal?.aborted) {
-          cancelled = true;
-          return;
-        }
-        const index = next++;
-        const planned = plan.images[index];
+  /**
+   * The error that stops the import (a full disk). The other workers take no more files once it
+   * is set, and the import answers only after they all stopped: nothing is written after that.
+   */
+  let stopError: unknown = null;
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.images.length && stopError === null) {
+      if (options.signal?.aborted) {
+        cancelled = true;
+        return;
+      }
+      const index = next++;
+      const planned = plan.images[index];
+      try {
         await handle(planned, index);
         if (pendingCount >= FLUSH_EVERY || Date.now() - lastFlush > FLUSH_MS) flush();
-        progress(display(planned.path));
+      } catch (err) {
+        stopError ??= err;
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, plan.images.length)) }, worker));
-  } finally {
-    // Whatever finished is committed, also when the import stops on an error or a cancel.
+      progress(display(planned.path));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, plan.images.length)) }, worker));
+  // Whatever finished is committed, also when the import stops on an error or a cancel.
+  try {
     flush(true);
+  } catch (err) {
+    stopError ??= err;
   }
+  if (stopError !== null) throw importStopped(stopError);
   progress(undefined, true);
 
   return {
@@ -271,6 +289,12 @@ export async function readAndHash(file: string, maxBytes: number): Promise<{ byt
   const bytes = Buffer.concat(chunks);
   if (bytes.length === 0) throw new BadImageError('empty file (0 bytes)');
   return { bytes, hash: hash.digest('hex') };
+}
+
+/** A full disk (a media write's ENOSPC, SQLite's SQLITE_FULL) becomes the error a user can act on. */
+function importStopped(err: unknown): unknown {
+  if (err instanceof StudioError || !isDiskFullError(err)) return err;
+  return new StudioError('disk_full', 'The disk is full: the import stopped. Everything imported so far is kept; free some space and import again to finish.', { cause: err });
 }
 
 function isErrno(err: unknown, code: string): boolean {

@@ -10,6 +10,11 @@
 import fs from 'node:fs';
 
 const METADATA_PROPS_FIELD = 14;
+/**
+ * More classes than any model names (ImageNet-21k has 21,841). A larger index is damage, and
+ * filling the gaps up to it would make a name for every index below.
+ */
+const MAX_CLASS_NAMES = 100_000;
 
 class ProtoReader {
   pos = 0;
@@ -218,8 +223,11 @@ export function ultralyticsMetadata(props: Map<string, string>): UltralyticsMeta
   let names: string[] | null = null;
   const n = parsed('names');
   if (n instanceof Map) {
-    const indices = [...n.keys()].map(Number).filter((k) => Number.isInteger(k) && k >= 0);
-    const count = indices.length ? Math.max(...indices) + 1 : 0;
+    let count = 0;
+    for (const key of n.keys()) {
+      const k = Number(key);
+      if (Number.isInteger(k) && k >= 0 && k < MAX_CLASS_NAMES) count = Math.max(count, k + 1);
+    }
     names = Array.from({ length: count }, (_, k) => {
       const v = n.get(k);
       return typeof v === 'string' ? v : `class ${k}`;

@@ -99,10 +99,14 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Writes to a sibling temporary file, flushes it, then renames it over the target. */
+/**
+ * Writes to a sibling temporary file, flushes it, then renames it over the target. The temporary
+ * file is named after the writing process (`<target>.<pid>.<random>.tmp`), so that a project
+ * opened later can tell the leftovers of a killed writer from a write still under way.
+ */
 export async function writeAtomic(target: string, bytes: Uint8Array | string): Promise<void> {
   await fsp.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await fsp.open(tmp, 'w');
   try {
     await handle.writeFile(bytes);
@@ -118,5 +122,51 @@ export async function writeAtomic(target: string, bytes: Uint8Array | string): P
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** `<name>.<pid>.<12 hex>.tmp` as writeAtomic names them; older studios wrote `<name>.<12 hex>.tmp`. */
+const TEMPORARY = /\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporary files of writes that never finished: a process killed between writing a
+ * media file, thumbnail or rendition and renaming it into place leaves one behind. Only files of
+ * writers that are gone are removed; another studio process working on the project keeps its own.
+ *
+ * @returns how many files were removed
+ */
+export function removeInterruptedWrites(paths: ProjectPaths): number {
+  let removed = 0;
+  const sweep = (dir: string, depth: number) => {
+    try {
+      if (depth > 0) {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) sweep(path.join(dir, entry.name), depth - 1);
+        return;
+      }
+      // The hash folders hold only files: their names are enough, and faster to list than entries.
+      for (const name of fs.readdirSync(dir)) {
+        const match = name.endsWith('.tmp') ? TEMPORARY.exec(name) : null;
+        if (!match || (match[1] !== undefined && writerAlive(Number(match[1])))) continue;
+        fs.rmSync(path.join(dir, name), { force: true });
+        removed++;
+      }
+    } catch {
+      /* a folder that is not there holds no leftovers; what cannot be removed waits for the next open */
+    }
+  };
+  // media/ab/…, thumbs/ab/…, cache/{display,preview}/ab/…
+  sweep(paths.media, 1);
+  sweep(paths.thumbs, 1);
+  sweep(paths.cache, 2);
+  return removed;
+}
+
+function writerAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -15,6 +15,7 @@ import { openDatabase, schemaVersion, type Db } from './database.js';
 import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
+import { removeInterruptedWrites } from '../media/media-store.js';
 
 export const PROJECT_DB = 'project.db';
 
@@ -99,6 +100,9 @@ export class ProjectStore {
     if (!fs.existsSync(paths.db)) {
       throw new StudioError('not_found', `${paths.root} is not a Reticle project (it has no ${PROJECT_DB}).`);
     }
+    // SQLite removes the WAL file when the last connection closes: one found here was left by a
+    // studio that was killed or crashed (or one that has the project open right now).
+    const leftByAnotherProcess = fs.existsSync(`${paths.db}-wal`);
     const db = openDatabase(paths.db);
     const row = db.prepare('SELECT 1 FROM project WHERE id = 1').get();
     if (!row) {
@@ -107,6 +111,9 @@ export class ProjectStore {
     }
     const store = new ProjectStore(paths, db);
     store.ensureFolders();
+    // A studio killed mid-import leaves temporary files beside the media; nothing refers to them.
+    // Looked for only then: the sweep reads every media folder, a few hundred ms at 100,000 images.
+    if (leftByAnotherProcess) removeInterruptedWrites(paths);
     return store;
   }
 

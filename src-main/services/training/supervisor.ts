@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import {
   RuntimeTrainSpecSchema,
   StudioError,
+  isDiskFullError,
   parseRuntimeLine,
   type EpochRecord,
   type ModelExportFormat,
@@ -44,7 +45,7 @@ import type { MediaStore } from '../media/media-store.js';
 import type { RuntimeService } from '../runtime/runtime-service.js';
 import { ACTIONS } from '../runtime/runtime-status.js';
 import { LineSplitter, LogTail, describeExit, runRuntimeCommand, spawnRuntime } from '../runtime/runtime-process.js';
-import { RunRepository, type RunRecord } from './run-repository.js';
+import { RunRepository, type RunError, type RunPatch, type RunRecord } from './run-repository.js';
 import { snapshotDataset } from './snapshot.js';
 import { deviceAndBatch, hyperparameters, modelStart } from './run-spec.js';
 import { STUDIO_CODE, epochRecord, runResults } from './runtime-messages.js';
@@ -103,13 +104,23 @@ export function runPaths(runsDir: string, id: string): RunPaths {
 /** Runs supervised by some supervisor in this process, so a second one leaves them alone. */
 const SUPERVISED = new Set<string>();
 
+interface Unrecorded {
+  /** Epochs the trainer reported that could not be stored. */
+  epochs: EpochRecord[];
+  /** The run's fields as they should be stored (its progress, and how it ended). */
+  patch: RunPatch;
+}
+
 interface ActiveRun {
   id: string;
   paths: RunPaths;
   child: ChildProcess;
   log: LogTail;
   logFile: fs.WriteStream;
-  stopReason: 'user' | 'shutdown' | null;
+  /** Why the studio asked it to stop: the user, the project closing, or a disk too full to record the run. */
+  stopReason: 'user' | 'shutdown' | 'disk_full' | null;
+  /** Set when the studio could not record the run's progress (the disk is full): the run fails with it. */
+  recordFailure: RunError | null;
   /** Killed after the grace period rather than ending by itself. */
   forced: boolean;
   finished: RuntimeFinished | null;
@@ -128,6 +139,20 @@ const LOG_SAVE_MS = 2000;
 /** After the process exits, how long its pipes may stay open (a forked worker holding them). */
 const PIPE_CLOSE_GRACE_MS = 1000;
 const EXPORT_TIMEOUT_MS = 30 * 60_000;
+
+const DISK_FULL_HINT = 'Free some disk space, then resume the run: it continues from its last saved epoch.';
+
+/** Written to a temporary file and renamed: a full disk leaves the old file whole, never a truncated one. */
+function writeFileAtomicSync(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
 
 function pidAlive(pid: number | null): boolean {
   if (!pid || pid <= 0) return false;
@@ -156,6 +181,8 @@ export class TrainingSupervisor {
   private readonly runs: RunRepository;
   private readonly queue: string[] = [];
   private active: ActiveRun | null = null;
+  /** What the database could not take of a run (the disk was full): written, in order, as soon as it can. */
+  private readonly unrecorded = new Map<string, Unrecorded>();
   private disposed = false;
   private readonly stopGraceMs: number;
   private readonly shutdownGraceMs: number;
@@ -187,6 +214,7 @@ export class TrainingSupervisor {
    */
   async start(spec: TrainingSpec): Promise<RunSummary> {
     this.assertOpen();
+    this.recordUnrecorded();
     const store = this.options.store;
     const task = store.info().task;
     const hyper = hyperparameters(spec);
@@ -281,6 +309,10 @@ export class TrainingSupervisor {
    */
   resume(runId: string): RunSummary {
     this.assertOpen();
+    this.recordUnrecorded();
+    if (this.unrecorded.has(runId)) {
+      throw new StudioError('disk_full', `The disk is still full: what run "${this.runs.get(runId).name}" did cannot be recorded yet. Free some disk space, then resume it.`);
+    }
     const record = this.runs.get(runId);
     if (record.status === 'queued' || record.status === 'running') throw new StudioError('conflict', `Run "${record.name}" is already ${record.status}.`);
     if (record.status === 'completed') {
@@ -301,12 +333,19 @@ export class TrainingSupervisor {
   }
 
   list(): RunSummary[] {
+    this.recordUnrecorded();
     return this.runs.list().map((r) => this.toSummary(r));
   }
 
   get(runId: string): RunDetail {
     const detail = this.runs.detail(runId);
     if (this.active?.id === runId) detail.logTail = this.active.log.get();
+    const pending = this.unrecorded.get(runId);
+    if (pending) {
+      const { status, endedAt, resumable, error, epochsDone, best } = pending.patch;
+      Object.assign(detail, Object.fromEntries(Object.entries({ status, endedAt, resumable, error, epochsDone, best }).filter(([, v]) => v !== undefined)));
+      detail.epochLog = [...detail.epochLog.filter((e) => !pending.epochs.some((p) => p.epoch === e.epoch)), ...pending.epochs].sort((a, b) => a.epoch - b.epoch);
+    }
     return detail;
   }
 
@@ -362,6 +401,7 @@ export class TrainingSupervisor {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.recordUnrecorded();
     for (const id of this.queue.splice(0)) {
       SUPERVISED.delete(this.key(id));
       this.runs.update(id, { status: 'interrupted', endedAt: new Date().toISOString(), resumable: true, ownerPid: null });
@@ -398,12 +438,24 @@ export class TrainingSupervisor {
     try {
       this.launch(id);
     } catch (err) {
-      this.runs.update(id, {
+      // A full disk is the user's to fix, and the run stays resumable: its spec is written atomically.
+      const diskFull = isDiskFullError(err);
+      const patch: RunPatch = {
         status: 'failed',
         endedAt: new Date().toISOString(),
-        error: { code: 'internal', message: `The run could not be started: ${(err as Error).message}` },
+        error: diskFull
+          ? { code: 'disk_full', message: 'The disk is full: the run could not be started.', hint: DISK_FULL_HINT }
+          : { code: 'internal', message: `The run could not be started: ${(err as Error).message}` },
+        ...(diskFull ? { resumable: true } : {}),
         ownerPid: null,
-      });
+      };
+      try {
+        this.runs.update(id, patch);
+      } catch {
+        // The database is full too: kept until it takes it, rather than thrown from a process's exit handler.
+        const pending = this.unrecorded.get(id);
+        this.unrecorded.set(id, { epochs: pending?.epochs ?? [], patch: { ...pending?.patch, ...patch } });
+      }
       SUPERVISED.delete(this.key(id));
       this.emitStatus(id);
       this.launchNext();
@@ -431,7 +483,7 @@ export class TrainingSupervisor {
     const resume = fs.existsSync(paths.last) && record.epochsDone > 0;
     spec.resume = resume;
     // Written synchronously: the process must read the spec this run decided on.
-    fs.writeFileSync(paths.spec, `${JSON.stringify(RuntimeTrainSpecSchema.parse(spec), null, 2)}\n`);
+    writeFileAtomicSync(paths.spec, `${JSON.stringify(RuntimeTrainSpecSchema.parse(spec), null, 2)}\n`);
     fs.rmSync(paths.stop, { force: true });
 
     const log = new LogTail(200);
@@ -457,6 +509,7 @@ export class TrainingSupervisor {
       log,
       logFile,
       stopReason: null,
+      recordFailure: null,
       forced: false,
       finished: null,
       error: null,
@@ -526,6 +579,10 @@ export class TrainingSupervisor {
     } catch (err) {
       // A message that cannot be stored (the project closed under it) must not take the reader down.
       this.noteLog(active, `[studio] could not record a ${parsed.message.type} message: ${(err as Error).message}`);
+      if (isDiskFullError(err)) {
+        this.keepUnrecorded(active.id, parsed.message);
+        this.cannotRecord(active);
+      }
     }
   }
 
@@ -595,14 +652,32 @@ export class TrainingSupervisor {
     if (active.logTimer) return;
     active.logTimer = setTimeout(() => {
       active.logTimer = null;
-      if (this.active === active && !this.options.store.isClosed) this.runs.setLogTail(active.id, active.log.get());
+      if (this.active !== active || this.options.store.isClosed) return;
+      try {
+        this.runs.setLogTail(active.id, active.log.get());
+      } catch (err) {
+        // Thrown from a timer it would end the studio; the log tail is saved again at the end.
+        if (isDiskFullError(err)) this.cannotRecord(active);
+      }
     }, LOG_SAVE_MS);
     active.logTimer.unref();
   }
 
-  private requestStop(active: ActiveRun, reason: 'user' | 'shutdown', graceMs: number): void {
+  /**
+   * The project's database (or the disk under it) is full: the run's epochs cannot be stored, so
+   * training on would show progress that is then lost. The trainer is asked to stop (it saves its
+   * checkpoint if it can) and the run ends failed, resumable, saying why.
+   */
+  private cannotRecord(active: ActiveRun): void {
+    if (active.recordFailure) return;
+    active.recordFailure = { code: 'disk_full', message: "The disk is full: the studio could not record the run's progress, so it stopped the run.", hint: DISK_FULL_HINT };
+    if (!active.stopReason) this.requestStop(active, 'disk_full', this.stopGraceMs);
+  }
+
+  private requestStop(active: ActiveRun, reason: 'user' | 'shutdown' | 'disk_full', graceMs: number): void {
     active.stopReason = reason;
-    this.noteLog(active, `[studio] ${reason === 'user' ? 'stop requested' : 'the project is closing'}: asking the trainer to finish the epoch early and save`);
+    const why = { user: 'stop requested', shutdown: 'the project is closing', disk_full: "the disk is full and the run's progress cannot be recorded" }[reason];
+    this.noteLog(active, `[studio] ${why}: asking the trainer to finish the epoch early and save`);
     try {
       fs.writeFileSync(active.paths.stop, `${new Date().toISOString()}\n`);
     } catch {
@@ -638,12 +713,86 @@ export class TrainingSupervisor {
     SUPERVISED.delete(this.key(active.id));
     if (!this.options.store.isClosed) {
       try {
-        this.recordEnd(active, code, signal);
+        // One transaction: a write that fails (a full disk) leaves none of the end recorded, not half.
+        this.options.store.db.transaction(() => {
+          this.writeUnrecorded(active.id);
+          this.recordEnd(active, code, signal);
+        })();
+        this.unrecorded.delete(active.id);
+        this.emitStatus(active.id);
       } catch (err) {
         console.error(`[reticle] recording the end of run ${active.id} failed:`, err);
+        this.recordFailedEnd(active, err);
       }
     }
     this.launchNext();
+  }
+
+  /**
+   * How a run ended could not be recorded in full: records the least that tells the user (failed,
+   * and why), trimming the stored log tail so that it fits where the full record did not. Where
+   * even that cannot be written, the UI still hears that the run failed, and the end is written
+   * as soon as the database takes it (the next list, start or resume; a later open marks the run
+   * interrupted otherwise).
+   */
+  private recordFailedEnd(active: ActiveRun, err: unknown): void {
+    const error: RunError =
+      active.recordFailure ??
+      (isDiskFullError(err)
+        ? { code: 'disk_full', message: 'The disk is full: the studio could not record how the run ended.', hint: DISK_FULL_HINT }
+        : { code: 'internal', message: `The studio could not record how the run ended: ${(err as Error).message}`, hint: 'The full log is in the run folder.' });
+    // Resumable either way: resume continues from last.pt where there is one, else starts over.
+    const patch: RunPatch = { status: 'failed', endedAt: new Date().toISOString(), pid: null, ownerPid: null, resumable: true, error };
+    try {
+      this.options.store.db.transaction(() => {
+        this.runs.setLogTail(active.id, active.log.last(10));
+        this.runs.update(active.id, patch);
+      })();
+      this.emitStatus(active.id);
+    } catch (again) {
+      console.error(`[reticle] run ${active.id} could not be marked failed either:`, again);
+      const pending = this.unrecorded.get(active.id) ?? { epochs: [], patch: {} };
+      this.unrecorded.set(active.id, { ...pending, patch: { ...pending.patch, ...patch } });
+      try {
+        this.emitStatus(active.id);
+      } catch {
+        /* the database cannot even be read: nothing more to tell */
+      }
+    }
+  }
+
+  /**
+   * Keeps an epoch the database could not take, so that it is stored once space is freed: the
+   * trainer's checkpoint includes that epoch, and resuming continues after it.
+   */
+  private keepUnrecorded(id: string, message: RuntimeMessage): void {
+    if (message.type !== 'epoch') return;
+    const pending = this.unrecorded.get(id) ?? { epochs: [], patch: {} };
+    pending.epochs = [...pending.epochs.filter((e) => e.epoch !== message.epoch), epochRecord(message)];
+    pending.patch = { ...pending.patch, epochsDone: message.epoch, ...(message.is_best ? { best: { epoch: message.epoch, metrics: message.metrics } } : {}) };
+    this.unrecorded.set(id, pending);
+  }
+
+  /** Writes what the database could not take of a run before; inside a transaction, which the caller forgets it after. */
+  private writeUnrecorded(id: string): void {
+    const pending = this.unrecorded.get(id);
+    if (!pending) return;
+    for (const epoch of pending.epochs) this.runs.putEpoch(id, epoch);
+    this.runs.update(id, pending.patch);
+  }
+
+  /** Writes what the database could not take before, run by run; stops at the first it still refuses. */
+  private recordUnrecorded(): void {
+    for (const id of [...this.unrecorded.keys()]) {
+      if (this.options.store.isClosed || this.active?.id === id) continue;
+      try {
+        this.options.store.db.transaction(() => this.writeUnrecorded(id))();
+      } catch {
+        return; // still full
+      }
+      this.unrecorded.delete(id);
+      this.emitStatus(id);
+    }
   }
 
   private recordEnd(active: ActiveRun, code: number | null, signal: NodeJS.Signals | null): void {
@@ -656,7 +805,10 @@ export class TrainingSupervisor {
     this.runs.setLogTail(id, active.log.get());
     const common = { endedAt: now, pid: null, ownerPid: null } as const;
 
-    if (finished) {
+    if (active.recordFailure) {
+      // Whatever the trainer did after, the run's progress was not recorded: it failed, resumably.
+      this.runs.update(id, { ...common, status: 'failed', resumable: hasLast || record.epochsDone === 0, error: active.recordFailure });
+    } else if (finished) {
       const status = finished.stopped_by_user ? stoppedStatus : 'completed';
       this.runs.update(id, {
         ...common,
@@ -695,7 +847,6 @@ export class TrainingSupervisor {
         },
       });
     }
-    this.emitStatus(id);
   }
 
   private recordArtifacts(id: string, paths: RunPaths): void {
@@ -737,7 +888,9 @@ export class TrainingSupervisor {
     }
   }
 
-  private toSummary(r: RunRecord): RunSummary {
+  private toSummary(stored: RunRecord): RunSummary {
+    // An end the database could not take yet is what the user is shown.
+    const r: RunRecord = { ...stored, ...this.unrecorded.get(stored.id)?.patch };
     return {
       id: r.id,
       name: r.name,

@@ -93,7 +93,7 @@ describe('inference store', () => {
 
   it('previews a folder outside the project: predicts on its files by path, with no ground truth', async () => {
     const api = fakeApi();
-    api.inference.predict.mockImplementation(async (request: any): Promise<PredictResult> => ({
+    (api.inference.predict as any).mockImplementation(async (request: any): Promise<PredictResult> => ({
       model,
       images: request.paths.map((p: string) => ({ path: p, width: 200, height: 200, detections: [], candidates, timings: { decode: 1, preprocess: 1, inference: 3, postprocess: 1 } })),
     }));

@@ -43,7 +43,11 @@ export async function planFolders(root: string, signal?: AbortSignal): Promise<I
         continue;
       }
       if (entry.kind !== 'dir') continue;
-      const className = entry.name.trim();
+      const className = classNameOf(entry.name);
+      if (!className) {
+        failures.push({ path: entry.path, reason: 'a class folder with a blank name; its images are left out' });
+        continue;
+      }
       classes.add(className);
       for (const file of await walkFiles(entry.path, signal, visited)) {
         if (isImagePath(file)) images.push({ path: file, split, labels: [{ kind: 'tag', className }], labeled: true });
@@ -78,6 +82,14 @@ export async function splitFoldersOf(dir: string): Promise<{ path: string; split
     if (inner.some((e) => e.kind === 'dir')) out.push({ path: entry.path, split, name: entry.name });
   }
   return out.sort((a, b) => SPLIT_RANK[a.split] - SPLIT_RANK[b.split] || codePointOrder(a.name, b.name));
+}
+
+/**
+ * A folder's name as the project can hold a class name: one line, trimmed, at most 100
+ * characters (file systems allow line breaks and 255 bytes).
+ */
+function classNameOf(folder: string): string {
+  return folder.replace(/[\r\n\t]+/g, ' ').trim().slice(0, 100).trim();
 }
 
 /** Python's `sorted()` order, which gives Ultralytics its class indices. */

@@ -15,6 +15,11 @@ const SLACK = 0.01;
 const LABEL_READS_AT_ONCE = 16;
 const SPLIT_KEYS: readonly Split[] = ['train', 'val', 'test'];
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * More classes than any detection dataset has (LVIS has 1,203). A larger count or index is a
+ * typo or a broken file, and would otherwise make a name, and a class, for every index below it.
+ */
+const MAX_CLASSES = 10_000;
 
 interface RawBox {
   cls: number;
@@ -207,8 +212,8 @@ async function readDataYaml(file: string, failures: ImportFailure[]): Promise<Da
 /** `names` as a list or a `{0: name}` mapping; `nc` alone gives Ultralytics' `class_N` names. */
 function readNames(data: Record<string, unknown>, shown: string, failures: ImportFailure[]): string[] | null {
   const raw = data.names;
-  const nc = typeof data.nc === 'number' && Number.isInteger(data.nc) && data.nc >= 0 ? data.nc : null;
-  if (data.nc !== undefined && nc === null) failures.push({ path: shown, reason: `nc: ${JSON.stringify(data.nc)} is not a class count` });
+  const nc = typeof data.nc === 'number' && Number.isInteger(data.nc) && data.nc >= 0 && data.nc <= MAX_CLASSES ? data.nc : null;
+  if (data.nc !== undefined && nc === null) failures.push({ path: shown, reason: `nc: ${JSON.stringify(data.nc)} is not a class count (0 to ${MAX_CLASSES})` });
 
   let names: string[] | null = null;
   if (Array.isArray(raw)) {
@@ -217,8 +222,8 @@ function readNames(data: Record<string, unknown>, shown: string, failures: Impor
     const byIndex = new Map<number, string>();
     for (const [key, value] of Object.entries(raw)) {
       const index = Number(key);
-      if (!Number.isInteger(index) || index < 0) {
-        failures.push({ path: shown, reason: `names: "${key}" is not a class index (0, 1, 2…)` });
+      if (!Number.isInteger(index) || index < 0 || index >= MAX_CLASSES) {
+        failures.push({ path: shown, reason: `names: "${key}" is not a class index (0, 1, 2… up to ${MAX_CLASSES - 1})` });
         continue;
       }
       byIndex.set(index, nameText(value, index, shown, failures));
@@ -251,8 +256,11 @@ function nameText(value: unknown, index: number, shown: string, failures: Import
  * Class names as the project can hold them (trimmed, one line, at most 100 characters), with
  * repeats merged: two indices that share a name become one class.
  */
-function uniqueNames(names: readonly string[], shown: string, failures: ImportFailure[]): { names: string[]; byIndex: string[] } {
+function uniqueNames(all: readonly string[], shown: string, failures: ImportFailure[]): { names: string[]; byIndex: string[] } {
+  const names = all.slice(0, MAX_CLASSES);
+  if (all.length > MAX_CLASSES) failures.push({ path: shown, reason: `${all.length} class names; the first ${MAX_CLASSES} are used` });
   const unique: string[] = [];
+  const seen = new Set<string>();
   const byIndex = names.map((raw, i) => {
     let name = raw.replace(/[\r\n\t]+/g, ' ').trim();
     if (!name) {
@@ -260,8 +268,11 @@ function uniqueNames(names: readonly string[], shown: string, failures: ImportFa
       name = `class_${i}`;
     }
     if (name.length > 100) name = name.slice(0, 100).trim();
-    if (unique.includes(name)) failures.push({ path: shown, reason: `class name "${name}" appears twice (class ${i}); both become one class` });
-    else unique.push(name);
+    if (seen.has(name)) failures.push({ path: shown, reason: `class name "${name}" appears twice (class ${i}); both become one class` });
+    else {
+      seen.add(name);
+      unique.push(name);
+    }
     return name;
   });
   return { names: unique, byIndex };
@@ -460,6 +471,7 @@ export function parseLabelLine(tokens: readonly string[]): Omit<RawBox, 'line'> 
   }
   const cls = values[0];
   if (!Number.isInteger(cls) || cls < 0) return `class "${tokens[0]}" is not a class index (a whole number from 0)`;
+  if (cls >= MAX_CLASSES) return `class ${tokens[0]} is out of range: a dataset has at most ${MAX_CLASSES} classes`;
   const outside = values.slice(1).findIndex((v) => v < -SLACK || v > 1 + SLACK);
 
   if (isBox) {

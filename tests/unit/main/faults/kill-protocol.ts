@@ -1,0 +1,50 @@
+/** What the kill loop and the process it kills say to each other (kill-loop.ts, kill-child.ts). */
+import type { AnnotationChange } from '@shared';
+
+export interface BatchInfo {
+  /** The batch's folder under `batchesDir`: a YOLO dataset (data.yaml, images/, labels/). */
+  name: string;
+  /** Its image file names, which are unique across batches. */
+  images: string[];
+}
+
+export interface ChildArgs {
+  dir: string;
+  batchesDir: string;
+  batches: BatchInfo[];
+  /** The side log the child appends its steps to. */
+  log: string;
+  seed: number;
+  /** Unique per child process: the prefix of the annotation ids it makes. */
+  tag: string;
+  /** The share of steps that import the next batch (while batches are left). */
+  importShare: number;
+  /** Import every batch left, then exit (the run that is not killed). */
+  finish: boolean;
+  /** A child nobody killed stops after this long. */
+  maxMs: number;
+  /**
+   * A fault put in on purpose, to show the checks catch it: `split-gestures` applies a gesture's
+   * changes one `apply` (one transaction) at a time, 20 ms apart, as a labeler without a
+   * transaction per gesture would.
+   */
+  fault?: 'split-gestures';
+}
+
+export type ChildLine =
+  | { t: 'intent'; seq: number; imageId: number; kind: string; changes: AnnotationChange[] }
+  | { t: 'commit'; seq: number }
+  | { t: 'import'; seq: number; batch: string }
+  | { t: 'imported'; seq: number; batch: string; imported: number; duplicates: number; failed: number; annotations: number };
+
+/** A seeded generator (mulberry32): the same seed gives the same choices and kill times. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
