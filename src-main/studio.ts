@@ -108,7 +108,7 @@ export function createStudio(options: StudioOptions): Studio {
     inference,
     externalImages,
     team: createTeamServices({ session, jobs, settings, emit: () => host!.emit }),
-    backup: createBackupServices({ session, jobs, settings, emit: () => host!.emit }),
+    backup: createBackupServices({ session, jobs, studioJobs, settings, emit: () => host!.emit }),
     app: {
       version: STUDIO_VERSION,
       mode: options.mode,

@@ -53,6 +53,18 @@ function Progress({ done, total, label }: { done: number; total: number; label: 
 }
 
 const PHASES = { scanning: 'Looking for files', working: 'Working', finishing: 'Finishing' } as const;
+/** Jobs whose progress counts bytes (transfers), not files. */
+const BYTE_JOBS = new Set<RunningJob['kind']>(['backup', 'restore']);
+const FAILED_TITLES: Record<RunningJob['kind'], string> = {
+  import: 'The import failed:',
+  export: 'The export failed:',
+  runtime: 'Setting up the runtime failed:',
+  autolabel: 'Auto-label failed:',
+  push: 'The push failed:',
+  pull: 'The pull failed:',
+  backup: 'The backup failed:',
+  restore: 'The restore failed:',
+};
 const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
@@ -67,7 +79,7 @@ export function RunningJobRow({ job }: { job: RunningJob }) {
         <span className="muted">{p ? PHASES[p.phase] : 'Starting…'}</span>
         {p && (
           <span className="job-counts" data-testid="job-counts">
-            {p.done.toLocaleString()} / {p.total.toLocaleString()}
+            {BYTE_JOBS.has(job.kind) ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : `${p.done.toLocaleString()} / ${p.total.toLocaleString()}`}
             {p.imported !== undefined && <> · {p.imported.toLocaleString()} imported</>}
             {p.duplicates !== undefined && <> · {p.duplicates.toLocaleString()} duplicates</>}
             {p.failed !== undefined && <> · {p.failed.toLocaleString()} failed</>}
@@ -92,7 +104,7 @@ function ExportResultLine({ result }: { result: JobResult }) {
       <div className="job-line">
         {result.status === 'failed' ? (
           <span>
-            <strong>{result.kind === 'autolabel' ? 'Auto-label failed:' : 'The export failed:'}</strong> {result.error.message}
+            <strong>{FAILED_TITLES[result.kind]}</strong> {result.error.message}
           </span>
         ) : result.kind === 'export' ? (
           <span>
@@ -101,6 +113,20 @@ function ExportResultLine({ result }: { result: JobResult }) {
         ) : result.kind === 'autolabel' ? (
           <span>
             <strong>{result.status === 'cancelled' ? 'Auto-label cancelled' : 'Auto-labeled'}</strong> {result.report.images} images: {result.report.suggestions} suggestions to review
+          </span>
+        ) : result.kind === 'push' || result.kind === 'pull' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? `${result.kind === 'push' ? 'Push' : 'Pull'} cancelled` : result.kind === 'push' ? 'Pushed' : 'Pulled'}</strong>{' '}
+            {result.kind === 'push' ? `${result.report.imagesSent} images` : `${result.report.imagesReceived} images`}
+            {result.report.conflicts > 0 && `; ${result.report.conflicts} conflicts to resolve in the Team tab`}
+          </span>
+        ) : result.kind === 'backup' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? 'Backup cancelled' : 'Backed up'}</strong> {result.report.objectsUploaded} new files ({formatBytes(result.report.bytesUploaded)}) to <code>{result.report.location}</code>
+          </span>
+        ) : result.kind === 'restore' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? 'Restore cancelled' : 'Restored'}</strong> {result.report.images} images to <code>{result.report.dir}</code>
           </span>
         ) : null}
         <button type="button" className="link-button" onClick={() => jobs.getState().dismiss(result.jobId)}>
