@@ -54,6 +54,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: sideImports('src-main', 'src-renderer') }] },
   },
   {
+    // The team server is plain Node: no Electron, no studio side; it speaks src-shared only.
+    files: ['src-server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'the team server runs without Electron' }], patterns: sideImports('src-main', 'src-renderer', 'src-preload') },
+      ],
+    },
+  },
+  {
     files: ['tests/**/*.ts', 'bench/**/*.{ts,mjs}', 'scripts/**/*.mjs'],
     rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

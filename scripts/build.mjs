@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Bundles the four entry points: Electron main (ESM), the sandboxed preload (CJS, which a
-// sandboxed preload requires), the `reticle` CLI, and the renderer (Vite).
-// `--only=cli` builds just the CLI (what the CLI tests run).
+// Bundles the entry points: Electron main (ESM), the sandboxed preload (CJS, which a
+// sandboxed preload requires), the `reticle` CLI, the `reticle-server` team server, and the renderer (Vite).
+// `--only=cli` builds just the CLI (what the CLI tests run); `--only=server` the CLI and the server.
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -35,6 +35,19 @@ await esbuild({
   outExtension: { '.js': '.mjs' },
 });
 
+if (!only || only === 'server') {
+  // The team server (`reticle-server`), with its SQL migrations beside it, found at run time.
+  await esbuild({
+    ...nodeCommon,
+    entryPoints: { 'reticle-server': 'src-server/reticle-server.ts' },
+    outdir: 'dist/server',
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+  });
+  rmSync(path.join(root, 'dist/server/migrations'), { recursive: true, force: true });
+  cpSync(path.join(root, 'src-server/db/migrations'), path.join(root, 'dist/server/migrations'), { recursive: true });
+}
+
 if (!only) {
   await esbuild({
     ...nodeCommon,
@@ -56,5 +69,5 @@ if (!only) {
   });
 }
 
-if (only !== 'cli') await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+if (!only) await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
 console.error(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

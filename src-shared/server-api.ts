@@ -204,3 +204,159 @@ export const ModelUpdateBody = z.object({ name: Name }).strict();
 /** Every 4xx/5xx body. `code` is stable and machine-readable; `message` is for people. */
 export const ServerError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ServerError = z.infer<typeof ServerError>;
+
+// ---------------------------------------------------------------- added for reticle-server: projects, images, analysis
+
+/** `PATCH /api/projects/:id` */
+export const ProjectUpdateBody = z.object({ name: Name }).strict();
+export type ProjectUpdateBody = z.infer<typeof ProjectUpdateBody>;
+
+/** `GET /api/projects/:id/images?after=N&limit=M`: images in revision order, after revision N. */
+export const ImageListQuery = z.object({ after: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().positive().max(SYNC_BATCH).default(100) });
+export const ImageListItem = z.object({
+  hash: ContentHash,
+  name: z.string(),
+  ext: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  status: WireImageStatus,
+  annotationCount: z.number().int().nonnegative(),
+  revision: z.number().int().nonnegative(),
+  /** Whether the server holds the image's bytes. */
+  hasMedia: z.boolean(),
+  updatedAt: z.string(),
+});
+export const ImageListAnswer = z.object({
+  images: z.array(ImageListItem),
+  /** Images in the project. */
+  total: z.number().int().nonnegative(),
+  /** Pass as `after` for the next page. */
+  cursor: z.number().int().nonnegative(),
+  more: z.boolean(),
+});
+export type ImageListAnswer = z.infer<typeof ImageListAnswer>;
+
+/** `PUT /api/projects/:id/media/:hash` answers this. */
+export const MediaUploadAnswer = z.object({ hash: ContentHash, bytes: z.number().int().nonnegative(), /** False when the server had it already. */ created: z.boolean() });
+export type MediaUploadAnswer = z.infer<typeof MediaUploadAnswer>;
+
+const Stats = z.object({ min: z.number(), max: z.number(), mean: z.number(), median: z.number() });
+
+/** `GET /api/projects/:id/data/analyze` */
+export const DataAnalysis = z.object({
+  images: z.number().int().nonnegative(),
+  /** Images with at least one annotation. */
+  labeled: z.number().int().nonnegative(),
+  statuses: z.object({ new: z.number().int(), in_progress: z.number().int(), done: z.number().int(), review: z.number().int() }),
+  classes: z.array(z.object({ name: z.string(), boxes: z.number().int().nonnegative(), tags: z.number().int().nonnegative(), images: z.number().int().nonnegative() })),
+  /** Box sizes in image pixels, and relative to the image (0–1); null without boxes. */
+  boxes: z.object({
+    count: z.number().int().nonnegative(),
+    width: Stats.nullable(),
+    height: Stats.nullable(),
+    relativeArea: Stats.nullable(),
+  }),
+});
+export type DataAnalysis = z.infer<typeof DataAnalysis>;
+
+// ---------------------------------------------------------------- added for reticle-server: training configurations and sessions
+
+/**
+ * The server does not train. A studio that trains reads a configuration, opens a session, and
+ * reports its progress and results into it, so the team sees every run in one place.
+ */
+export const TrainingConfigBody = z.object({
+  /** Configurations are named per project; configuring an existing name replaces it. */
+  name: Name,
+  /** What it trains from: `yolo11n.pt`, `yolo11s.yaml`, a registry model's id. */
+  model: z.string().trim().min(1).max(200),
+  epochs: z.number().int().min(1).max(10_000),
+  imgsz: z.number().int().min(32).max(4096).refine((n) => n % 32 === 0, 'the image size is a multiple of 32'),
+  /** 'auto' lets Ultralytics size the batch to the GPU's memory. */
+  batch: z.union([z.number().int().min(1).max(1024), z.literal('auto')]),
+  /** Other Ultralytics hyperparameters by name (lr0, optimizer, patience, mosaic…). */
+  hyperparameters: z
+    .record(z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/), z.union([z.number().finite(), z.string().max(200), z.boolean()]))
+    .refine((h) => Object.keys(h).length <= 100, 'at most 100 hyperparameters')
+    .default({}),
+}).strict();
+export type TrainingConfigBody = z.infer<typeof TrainingConfigBody>;
+
+export const TrainingConfigPublic = z.object({
+  id: z.string().uuid(),
+  projectId: z.string().uuid(),
+  name: z.string(),
+  model: z.string(),
+  epochs: z.number().int(),
+  imgsz: z.number().int(),
+  batch: z.union([z.number().int(), z.literal('auto')]),
+  hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TrainingConfigPublic = z.infer<typeof TrainingConfigPublic>;
+
+export const TrainingSessionStatus = z.enum(['queued', 'running', 'completed', 'failed', 'stopped']);
+export type TrainingSessionStatus = z.infer<typeof TrainingSessionStatus>;
+
+/** `POST /api/projects/:id/training/sessions`: a session from a configuration, queued. */
+export const TrainingSessionCreateBody = z.object({ configId: z.string().uuid() }).strict();
+
+const Measure = z.number().finite().nullable();
+/** A run's final results, as the studio's training page shows them. */
+export const TrainingResults = z.object({
+  /** `metrics/mAP50(B)`, `metrics/mAP50-95(B)`, … of the best weights. */
+  metrics: z.record(z.string().max(100), Measure).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics').default({}),
+  perClass: z
+    .array(z.object({ class: z.string().max(200), instances: z.number().int().nonnegative().nullable().default(null), ap50: Measure, ap50_95: Measure, precision: Measure.default(null), recall: Measure.default(null) }).strict())
+    .max(10_000)
+    .default([]),
+  /** `matrix[predicted][true]`, with a last row and column for background, as Ultralytics gives it. */
+  confusion: z
+    .object({ names: z.array(z.string().max(200)).min(2).max(1001), matrix: z.array(z.array(z.number().finite().nonnegative())) })
+    .strict()
+    .refine((m) => m.matrix.length === m.names.length && m.matrix.every((row) => row.length === m.names.length), 'the matrix must be square, one row and column per name')
+    .nullable()
+    .default(null),
+}).strict();
+export type TrainingResults = z.infer<typeof TrainingResults>;
+
+/** `PATCH …/training/sessions/:sid`: what a training studio reports. A finished session takes no more reports. */
+export const TrainingSessionUpdateBody = z.object({
+  status: TrainingSessionStatus.optional(),
+  /** Epochs done so far. */
+  epoch: z.number().int().nonnegative().max(10_000).optional(),
+  /** The latest epoch's metrics and losses. */
+  metrics: z.record(z.string().max(100), Measure).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics').optional(),
+  results: TrainingResults.optional(),
+  /** Why it failed or stopped, for people. */
+  message: z.string().max(2000).optional(),
+}).strict();
+export type TrainingSessionUpdateBody = z.infer<typeof TrainingSessionUpdateBody>;
+
+export const TrainingSessionPublic = z.object({
+  id: z.string().uuid(),
+  projectId: z.string().uuid(),
+  /** Null once the configuration is deleted; `config` keeps what the session ran with. */
+  configId: z.string().uuid().nullable(),
+  configName: z.string(),
+  config: TrainingConfigPublic.pick({ model: true, epochs: true, imgsz: true, batch: true, hyperparameters: true }),
+  status: TrainingSessionStatus,
+  epoch: z.number().int().nonnegative(),
+  epochs: z.number().int().nonnegative(),
+  metrics: z.record(z.string(), z.number().nullable()),
+  results: z.object({
+    metrics: z.record(z.string(), z.number().nullable()),
+    perClass: z.array(z.object({ class: z.string(), instances: z.number().nullable(), ap50: z.number().nullable(), ap50_95: z.number().nullable(), precision: z.number().nullable(), recall: z.number().nullable() })),
+    confusion: z.object({ names: z.array(z.string()), matrix: z.array(z.array(z.number())) }).nullable(),
+  }).nullable(),
+  message: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TrainingSessionPublic = z.infer<typeof TrainingSessionPublic>;
+
+/** `GET /api/models?projectId=`: without a project, the models of every project the caller is in. */
+export const ModelListQuery = z.object({ projectId: z.string().uuid().optional() });

@@ -1,0 +1,2 @@
+/** The bundle entry of `bin/reticle-server.mjs`. */
+export { main } from './main.js';
