@@ -9,6 +9,7 @@ import { runDesktopApp } from './electron/app.js';
 import { pickDirectory } from './electron/dialogs.js';
 import { registerPrivilegedSchemes } from './electron/protocols.js';
 import { createElectronSettings } from './electron/settings.js';
+import { createKeychainSecrets } from './electron/secret-store.js';
 import { userDataDir } from './electron/paths.js';
 
 // Electron accepts privileged schemes only before the app is ready, so first of all.
@@ -19,7 +20,9 @@ const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 runDesktopApp({
   // The managed Python runtime lives in the user-data folder, beside the settings.
-  createStudio: () => createStudio({ mode: 'desktop', settings: createElectronSettings(), pickDirectory, dataDir: userDataDir() }),
+  // The team server's tokens go to the OS keychain, never to the settings.
+  createStudio: () =>
+    createStudio({ mode: 'desktop', settings: createElectronSettings(), pickDirectory, dataDir: userDataDir(), secrets: createKeychainSecrets(userDataDir()) }),
   rendererDir: path.join(distDir, 'renderer'),
   preloadPath: path.join(distDir, 'preload', 'preload.cjs'),
 });

@@ -8,7 +8,8 @@ import { ApiHost } from './host/api-host.js';
 import { JobRunner, type JobEvents } from './services/jobs/job-runner.js';
 import { ProjectSession } from './services/studio/project-session.js';
 import { createStudioServices } from './services/studio/studio-services.js';
-import { createTeamServices } from './services/team/team-services.js';
+import { createTeamServices, type TeamServicesDeps } from './services/team/team-services.js';
+import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
 import { createBackupServices } from './services/backup/backup-services.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
 import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/runtime-service.js';
@@ -40,6 +41,13 @@ export interface StudioOptions {
   training?: { stopGraceMs?: number; shutdownGraceMs?: number };
   /** Inference details for tests and benchmarks: execution providers to try, the worker script. */
   inference?: { providers?: ExecutionProvider[]; workerScript?: string };
+  /**
+   * Where the team server's tokens are kept. The desktop app passes one backed by safeStorage;
+   * default: an AES-256-GCM file under `dataDir` (never the settings file).
+   */
+  secrets?: SecretStore;
+  /** Team sync details for tests: automatic sync's timings (false: none; the CLI has none). */
+  team?: Pick<TeamServicesDeps, 'autoSync' | 'fetch'>;
 }
 
 export interface Studio {
@@ -107,7 +115,17 @@ export function createStudio(options: StudioOptions): Studio {
     training,
     inference,
     externalImages,
-    team: createTeamServices({ session, jobs, settings, emit: () => host!.emit }),
+    team: createTeamServices({
+      session,
+      jobs,
+      settings,
+      emit: () => host!.emit,
+      secrets: options.secrets ?? new FileSecretStore(options.dataDir ?? studioHome()),
+      training,
+      studioVersion: STUDIO_VERSION,
+      autoSync: options.mode === 'cli' ? false : undefined,
+      ...options.team,
+    }),
     backup: createBackupServices({ session, jobs, studioJobs, settings, emit: () => host!.emit }),
     app: {
       version: STUDIO_VERSION,

@@ -164,9 +164,71 @@ CREATE INDEX suggestions_confidence ON suggestions (confidence);
 CREATE INDEX suggestions_class ON suggestions (class_id);
 `;
 
+/**
+ * Team sync (src-main/services/team): the project's link to a shared project on a team server,
+ * each image's sync state, and the conflicts a push or pull found.
+ *
+ * `base_revision` is the server's revision of the image's labels this copy last agreed with
+ * (null: the server never had them from us); `synced_digest` the digest of the labels as they
+ * were then. An image is dirty when the digest of its labels now differs from it. `touched` is
+ * only a cheap hint, kept by triggers on every write that could change the labels, so a push
+ * digests the images that may have changed instead of all of them.
+ */
+const teamSync = /* sql */ `
+CREATE TABLE sync_link (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  server_url TEXT NOT NULL,
+  remote_project_id TEXT NOT NULL,
+  remote_name TEXT,
+  -- The server's change counter up to which this copy has pulled.
+  pull_cursor INTEGER NOT NULL DEFAULT 0,
+  last_push_at TEXT,
+  last_pull_at TEXT,
+  linked_at TEXT NOT NULL
+);
+
+CREATE TABLE sync_images (
+  image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  base_revision INTEGER,
+  synced_digest TEXT,
+  media_on_server INTEGER NOT NULL DEFAULT 0,
+  touched INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX sync_images_touched ON sync_images (image_id) WHERE touched = 1;
+INSERT INTO sync_images (image_id) SELECT id FROM images;
+
+-- The server's copy (a ServerImage as JSON) of an image both sides changed.
+CREATE TABLE sync_conflicts (
+  image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  server TEXT NOT NULL,
+  detected_at TEXT NOT NULL
+);
+
+CREATE TRIGGER sync_image_insert AFTER INSERT ON images BEGIN
+  INSERT INTO sync_images (image_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER sync_image_status AFTER UPDATE OF status ON images WHEN NEW.status IS NOT OLD.status BEGIN
+  UPDATE sync_images SET touched = 1 WHERE image_id = NEW.id AND touched = 0;
+END;
+CREATE TRIGGER sync_annotation_insert AFTER INSERT ON annotations BEGIN
+  UPDATE sync_images SET touched = 1 WHERE image_id = NEW.image_id AND touched = 0;
+END;
+CREATE TRIGGER sync_annotation_update AFTER UPDATE ON annotations BEGIN
+  UPDATE sync_images SET touched = 1 WHERE image_id IN (OLD.image_id, NEW.image_id) AND touched = 0;
+END;
+CREATE TRIGGER sync_annotation_delete AFTER DELETE ON annotations BEGIN
+  UPDATE sync_images SET touched = 1 WHERE image_id = OLD.image_id AND touched = 0;
+END;
+-- Labels name their classes: a renamed class changes every image that uses it.
+CREATE TRIGGER sync_class_rename AFTER UPDATE OF name ON classes WHEN NEW.name IS NOT OLD.name BEGIN
+  UPDATE sync_images SET touched = 1 WHERE touched = 0 AND image_id IN (SELECT image_id FROM annotations WHERE class_id = NEW.id);
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'initial', sql: initial },
   { name: 'image dhash', sql: imageDhash },
   { name: 'training runs', sql: trainingRuns },
   { name: 'suggestions', sql: suggestions },
+  { name: 'team sync', sql: teamSync },
 ];
