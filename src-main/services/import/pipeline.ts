@@ -51,6 +51,11 @@ interface PendingWrite {
   /** Present for a new image; absent when labels go to an image the project has already. */
   image?: { hash: string; ext: string; format: string; width: number; height: number; bytes: number; dhash: string | null };
   existingId?: number;
+  /**
+   * Labels for a copy of a file another worker of this run claimed first: they go to that image
+   * once it is stored, if it has none (which copy is claimed first depends on timing).
+   */
+  copyOf?: string;
   annotations: NewAnnotation[];
 }
 
@@ -84,6 +89,8 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
    * (and shown in the grid) in the order of the folder, whatever order the threads finish in.
    */
   const finished = new Map<number, PendingWrite | null>();
+  /** Labels of in-run copies, waiting for the copy that was claimed first to be stored. */
+  const labelsForCopies: PendingWrite[] = [];
   let nextToCommit = 0;
   let pendingCount = 0;
   let lastFlush = Date.now();
@@ -112,32 +119,44 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
       finished.clear();
     }
     pendingCount = finished.size;
-    if (batch.length === 0) return;
+    if (batch.length === 0 && labelsForCopies.length === 0) return;
     lastFlush = Date.now();
-    store.db.transaction(() => {
-      for (const w of batch) {
-        let imageId = w.existingId;
-        if (w.image) {
-          const again = store.images.byHash(w.image.hash);
-          if (again) {
-            // Another import (or an earlier run) stored it meanwhile.
-            duplicates++;
-            continue;
-          }
-          imageId = store.images.insert({
-            ...w.image,
-            name: path.basename(w.planned.path),
-            originalPath: display(w.planned.path),
-            status: w.planned.labeled ? 'done' : 'new',
-            split: w.planned.split ?? null,
-          });
-          imported++;
-        } else if (w.planned.labeled && imageId !== undefined) {
-          store.images.setStatus([imageId], 'done');
-          if (w.planned.split) store.images.setSplits([{ id: imageId, split: w.planned.split }]);
-        }
-        if (imageId !== undefined && w.annotations.length > 0) annotations += store.annotations.insertMany(imageId, w.annotations);
+    /** Stores one finished file; false when it holds labels for a copy not stored yet. */
+    const apply = (w: PendingWrite): boolean => {
+      if (w.copyOf !== undefined) {
+        const target = store.images.byHash(w.copyOf);
+        if (!target) return false;
+        if (target.annotationCount > 0 || target.status === 'done') return true;
+        w.existingId = target.id;
+        w.annotations = toAnnotations(w.planned, target.width, target.height, task, classIds, failures, display(w.planned.path));
       }
+      let imageId = w.existingId;
+      if (w.image) {
+        const again = store.images.byHash(w.image.hash);
+        if (again) {
+          // Another import (or an earlier run) stored it meanwhile.
+          duplicates++;
+          return true;
+        }
+        imageId = store.images.insert({
+          ...w.image,
+          name: path.basename(w.planned.path),
+          originalPath: display(w.planned.path),
+          status: w.planned.labeled ? 'done' : 'new',
+          split: w.planned.split ?? null,
+        });
+        imported++;
+      } else if (w.planned.labeled && imageId !== undefined) {
+        store.images.setStatus([imageId], 'done');
+        if (w.planned.split) store.images.setSplits([{ id: imageId, split: w.planned.split }]);
+      }
+      if (imageId !== undefined && w.annotations.length > 0) annotations += store.annotations.insertMany(imageId, w.annotations);
+      return true;
+    };
+    store.db.transaction(() => {
+      for (const w of [...labelsForCopies.splice(0), ...batch]) if (!apply(w)) labelsForCopies.push(w);
+      // A copy's labels may come before the copy they belong to in the same batch: once more.
+      for (const w of labelsForCopies.splice(0)) if (!apply(w)) labelsForCopies.push(w);
     })();
   };
 
@@ -154,6 +173,10 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
         // import must add nothing.
         if (existing && planned.labeled && existing.annotationCount === 0 && existing.status !== 'done') {
           write = { planned, existingId: existing.id, annotations: toAnnotations(planned, existing.width, existing.height, task, classIds, failures, shown) };
+        } else if (!existing && planned.labeled) {
+          // Another file of this import has the same bytes and was claimed first: if that copy
+          // comes without labels, these fill it, whichever copy a worker happened to reach first.
+          write = { planned, copyOf: hash, annotations: [] };
         }
         return;
       }

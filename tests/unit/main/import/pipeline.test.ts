@@ -74,6 +74,23 @@ describe('runImport', () => {
     store.dispose();
   });
 
+  it('keeps the labels of a labeled file whose unlabeled copy was reached first in the same import', async () => {
+    const src = tempDir();
+    const a = await makeImage(path.join(src, 'a.jpg'), { width: 100, height: 50, seed: 3 });
+    fs.copyFileSync(a, path.join(src, 'a-copy.jpg'));
+    const { store, media } = project();
+    const labeled: PlannedImage = { path: a, split: 'train', labels: [{ kind: 'box', className: 'cat', x: 10, y: 5, w: 20, h: 10, normalized: false }], labeled: true };
+    // One worker, the unlabeled copy first: it is the one stored, and the labels must follow it.
+    const report = await runImport(store, media, plan([plain(path.join(src, 'a-copy.jpg')), labeled], ['cat']), { concurrency: 1 });
+    expect(report).toMatchObject({ imported: 1, duplicates: 1, annotations: 1 });
+    const [img] = [...store.images.iterate()];
+    expect(img).toMatchObject({ status: 'done', split: 'train', annotationCount: 1 });
+    const again = await runImport(store, media, plan([plain(path.join(src, 'a-copy.jpg')), labeled], ['cat']), { concurrency: 1 });
+    expect(again).toMatchObject({ imported: 0, duplicates: 2, annotations: 0 });
+    expect(store.annotations.count()).toBe(1);
+    store.dispose();
+  });
+
   it('fills in labels for images imported earlier without them, but never twice', async () => {
     const src = tempDir();
     const a = await makeImage(path.join(src, 'a.jpg'), { width: 100, height: 50 });
