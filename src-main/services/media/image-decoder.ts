@@ -70,18 +70,28 @@ export async function decodeImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
       `too many pixels (${width} × ${height} = ${(width * height / 1e6).toFixed(0)} MP, the limit is ${(maxPixels / 1e6).toFixed(0)} MP): a decompression bomb or an image far larger than training needs`,
     );
   }
-  try {
-    const { image } = open(bytes, maxPixels);
-    const thumbnail = await image
-      .rotate()
+  const thumbnailOf = () =>
+    open(bytes, maxPixels)
+      .image.rotate()
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#808080' })
       .jpeg({ quality: 80 })
       .toBuffer();
-    return { ...FORMATS[format], width, height, thumbnail };
-  } catch (err) {
-    throw asBadImage(err);
+  // With several decodes at once, libvips sometimes loses a failed decode's message and says
+  // "Unknown error" (about one in four truncated JPEGs under load): try again to learn why.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ...FORMATS[format], width, height, thumbnail: await thumbnailOf() };
+    } catch (err) {
+      if (attempt >= UNKNOWN_ERROR_ATTEMPTS || !/unknown error/i.test(errorMessage(err))) throw asBadImage(err);
+    }
   }
+}
+
+const UNKNOWN_ERROR_ATTEMPTS = 4;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** A PNG the browser can show, for TIFF and other formats it cannot (orientation applied). */

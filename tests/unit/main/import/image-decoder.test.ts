@@ -6,6 +6,17 @@ import { BadImageError, decodeImage } from '../../../../src-main/services/media/
 import { makeBmp, makeImage, makePngBomb, makeTruncatedJpeg, tempDir } from '../../helpers/images.js';
 
 describe('decodeImage', () => {
+  it('says a truncated JPEG is truncated even when many are decoded at once', async () => {
+    // libvips loses the message of some concurrent failed decodes ("Unknown error").
+    const bytes = fs.readFileSync(await makeTruncatedJpeg(path.join(tempDir(), 'half.jpg')));
+    const reasons = new Set<string>();
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => decodeImage(bytes)));
+      for (const r of results) reasons.add(r.status === 'rejected' ? (r.reason as Error).message.split(':')[0] : 'decoded');
+    }
+    expect([...reasons]).toEqual(['truncated or corrupt image']);
+  });
+
   it.each(['jpeg', 'png', 'webp', 'tiff'] as const)('reads %s with its size and a 256 px JPEG thumbnail', async (format) => {
     const file = await makeImage(path.join(tempDir(), `a.${format}`), { width: 600, height: 300, format });
     const decoded = await decodeImage(fs.readFileSync(file));
