@@ -56,6 +56,8 @@ async function newProject(page: Page, name: string, options: { task?: 'detect' |
   if (options.nearDuplicate) await makeJpeg(path.join(folder, `${name}-again.jpg`), name.length * 7, 60);
   const total = options.images + (options.nearDuplicate ? 1 : 0);
   await page.goto(studioUrl);
+  // The page opens on the project an earlier test left open, or on the home page: wait for one.
+  await expect(page.getByTestId('home').or(page.getByTestId('project-view'))).toBeVisible();
   if (await page.getByTestId('project-view').isVisible()) await page.getByTestId('close-project').click();
   await expect(page.getByTestId('home')).toBeVisible();
   await page.getByTestId('new-project-name').fill(name);

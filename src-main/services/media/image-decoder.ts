@@ -77,18 +77,33 @@ export async function decodeImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
       .flatten({ background: '#808080' })
       .jpeg({ quality: 80 })
       .toBuffer();
-  // With several decodes at once, libvips sometimes loses a failed decode's message and says
-  // "Unknown error" (about one in four truncated JPEGs under load): try again to learn why.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { ...FORMATS[format], width, height, thumbnail: await thumbnailOf() };
-    } catch (err) {
-      if (attempt >= UNKNOWN_ERROR_ATTEMPTS || !/unknown error/i.test(errorMessage(err))) throw asBadImage(err);
-    }
+  try {
+    return { ...FORMATS[format], width, height, thumbnail: await thumbnailOf() };
+  } catch (err) {
+    if (!/unknown error/i.test(errorMessage(err))) throw asBadImage(err);
   }
+  // When several decodes fail at once, libvips can lose a failure's message to another's and say
+  // "Unknown error" (one truncated JPEG in four with eight at a time). Tried again one at a
+  // time, so that the report says what is wrong with the file.
+  const retry = unknownErrorLane.then(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ...FORMATS[format], width, height, thumbnail: await thumbnailOf() };
+      } catch (err) {
+        if (attempt >= UNKNOWN_ERROR_ATTEMPTS || !/unknown error/i.test(errorMessage(err))) throw asBadImage(err);
+      }
+    }
+  });
+  unknownErrorLane = retry.then(
+    () => undefined,
+    () => undefined,
+  );
+  return retry;
 }
 
-const UNKNOWN_ERROR_ATTEMPTS = 4;
+const UNKNOWN_ERROR_ATTEMPTS = 6;
+/** Retries after an "Unknown error" run one after another. */
+let unknownErrorLane: Promise<void> = Promise.resolve();
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
