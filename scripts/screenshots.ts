@@ -12,16 +12,14 @@
  * Options: --out DIR (default docs/screenshots), --chromium PATH (default /usr/bin/chromium or
  * $CHROMIUM), --epochs N (default 30).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { WebSocket } from 'ws';
 import { chromium, type Page } from '@playwright/test';
-import { createClient, studioContract, type JobResult, type StudioApi } from '@shared';
-import { SocketTransport, type SocketLike } from '../src-renderer/transport/socket-transport.js';
+import type { JobResult } from '@shared';
+import { startReticleServe } from '../tests/e2e/serve-fixture.js';
+import { seededRandom } from '../tests/unit/helpers/random.js';
 
 // npm runs scripts in the package's folder; the bundled script itself lives in .bench/run.
 const ROOT = process.cwd();
@@ -37,21 +35,10 @@ const VIEWPORT = { width: 1440, height: 900 };
 
 const CLASSES = ['circle', 'square', 'triangle'] as const;
 
-/** A seeded PRNG (mulberry32): the same pictures every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One picture: 1–4 shapes on a tinted, noisy background; its YOLO label lines. */
 async function shapesPicture(file: string, seed: number, width = 480, height = 360): Promise<string[]> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const tint = [r() * 120 + 60, r() * 120 + 60, r() * 120 + 60];
   const noise = Buffer.alloc(width * height * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = Math.max(0, Math.min(255, tint[i % 3] + (r() - 0.5) * 70));
@@ -90,46 +77,6 @@ async function shapesDataset(dir: string, labeled: number, unlabeled: number): P
   }
 }
 
-interface Serve {
-  url: string;
-  api: StudioApi;
-  stop(): Promise<void>;
-}
-
-async function startServe(home: string): Promise<Serve> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/reticle.mjs'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, RETICLE_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reticle serve printed no URL in 30 s:\n${log}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /http:\/\/\S+\?token=\S+/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`reticle serve exited with ${code}:\n${log}`)));
-  });
-  const address = new URL(url);
-  const transport = new SocketTransport({ url: `ws://${address.host}/api?token=${address.searchParams.get('token')}`, createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
-  return {
-    url,
-    api: createClient(studioContract, transport),
-    async stop() {
-      transport.dispose();
-      child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -148,16 +95,15 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function main(): Promise<void> {
   await fs.mkdir(OUT, { recursive: true });
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'reticle-screenshots-'));
-  const home = path.join(work, 'home');
-  await fs.mkdir(home);
+  // The studio under its own home in a scratch folder, removed when it stops.
+  const serve = await startReticleServe();
+  const { work } = serve;
   console.log('making a dataset of shapes…');
   await shapesDataset(path.join(work, 'shapes'), 60, 12);
   const outside = path.join(work, 'new-pictures');
   await fs.mkdir(outside);
   for (let i = 0; i < 4; i++) await shapesPicture(path.join(outside, `new-${i + 1}.jpg`), 1000 + i);
 
-  const serve = await startServe(home);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const { api } = serve;
@@ -233,7 +179,6 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await serve.stop();
-    await fs.rm(work, { recursive: true, force: true });
   }
 }
 

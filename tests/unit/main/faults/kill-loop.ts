@@ -25,6 +25,7 @@ import { build } from 'esbuild';
 import sharp from 'sharp';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
+import { temporaryFiles } from './temporary-files.js';
 import { random, type BatchInfo, type ChildArgs, type ChildLine } from './kill-protocol.js';
 
 /** The repository: found upwards, as bench/crash.ts runs this file bundled into .bench/. */
@@ -185,18 +186,6 @@ function readLog(file: string): ChildLine[] {
     .map((l) => JSON.parse(l) as ChildLine);
 }
 
-function tempFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.tmp')) out.push(full);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -266,11 +255,11 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
         if (!ok) throw new Failure(`${where}: ${what()}`);
         checks++;
       };
-      const leftovers = tempFiles(dir).length;
+      const leftovers = temporaryFiles(dir).length;
       const store = ProjectStore.open(dir);
       try {
         result.tempFilesCleaned += leftovers;
-        const stillThere = tempFiles(dir);
+        const stillThere = temporaryFiles(dir);
         check(stillThere.length === 0, () => `opening the project left temporary files: ${stillThere.join(', ')}`);
         check(store.integrityCheck() === 'ok', () => `integrity_check says ${store.integrityCheck()}`);
         check((store.db.pragma('foreign_key_check') as unknown[]).length === 0, () => 'foreign_key_check found rows pointing nowhere');

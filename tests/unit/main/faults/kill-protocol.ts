@@ -37,14 +37,5 @@ export type ChildLine =
   | { t: 'import'; seq: number; batch: string }
   | { t: 'imported'; seq: number; batch: string; imported: number; duplicates: number; failed: number; annotations: number };
 
-/** A seeded generator (mulberry32): the same seed gives the same choices and kill times. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator both sides draw their choices and kill times from. */
+export { seededRandom as random } from '../../helpers/random.js';
