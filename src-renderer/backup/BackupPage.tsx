@@ -12,6 +12,7 @@ import { formatBytes } from '../ui/format.js';
 import { toErrorPayload, useAction, useSlice, useStudio } from '../ui/studio-context.js';
 import { createBackupStore, type BackupState, type TargetForm } from './backup-store.js';
 import './backup.css';
+import { FolderInput } from '../ui/FolderInput.js';
 
 type BackupStore = StoreApi<BackupState>;
 
@@ -272,7 +273,6 @@ function SnapshotsCard({ store }: { store: BackupStore }) {
 
 function RestoreForm({ store, snapshot, onClose }: { store: BackupStore; snapshot: BackupSnapshotInfo; onClose: () => void }) {
   const studio = useStudio();
-  const nativeDialogs = useSlice(studio.project, (s) => s.appInfo?.nativeDialogs ?? false);
   const [dir, setDir] = useState('');
   const restore = useAction(async () => {
     await store.getState().restore(snapshot, dir);
@@ -297,14 +297,7 @@ function RestoreForm({ store, snapshot, onClose }: { store: BackupStore; snapsho
       </p>
       <label className="field">
         <span>New project folder</span>
-        <div className="input-row">
-          <input value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/projects/restored" required spellCheck={false} data-testid="backup-restore-dir" />
-          {nativeDialogs && (
-            <button type="button" onClick={() => void choose.run()} disabled={choose.pending}>
-              Choose…
-            </button>
-          )}
-        </div>
+        <FolderInput value={dir} onChange={setDir} placeholder="/home/me/projects/restored" testId="backup-restore-dir" onChoose={() => void choose.run()} choosing={choose.pending} />
       </label>
       <ErrorMessage error={restore.error ?? choose.error} testId="backup-restore-error" onDismiss={restore.clear} />
       <div className="form-actions">

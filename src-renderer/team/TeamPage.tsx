@@ -12,6 +12,7 @@ import { RunningJobRow } from '../ui/JobsPanel.js';
 import { toErrorPayload, useAction, useSlice, useStudio } from '../ui/studio-context.js';
 import { createTeamStore, type TeamState } from './team-store.js';
 import './team.css';
+import { FolderInput } from '../ui/FolderInput.js';
 
 type TeamStore = StoreApi<TeamState>;
 
@@ -325,7 +326,6 @@ function ConflictRow({ store, conflict }: { store: TeamStore; conflict: SyncConf
 
 function CloneCard({ store }: { store: TeamStore }) {
   const { project, jobs } = useStudio();
-  const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const remote = useSlice(store, (s) => s.remoteProjects);
   const clones = useSlice(store, (s) => s.cloneJobIds);
   const cloning = useSlice(jobs, (s) => s.running).filter((j) => clones.includes(j.jobId));
@@ -372,14 +372,7 @@ function CloneCard({ store }: { store: TeamStore }) {
           </label>
           <label className="field">
             <span>New folder</span>
-            <div className="input-row">
-              <input value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/projects/shared-copy" required spellCheck={false} data-testid="team-clone-dir" />
-              {nativeDialogs && (
-                <button type="button" onClick={() => void choose.run()} disabled={choose.pending}>
-                  Choose…
-                </button>
-              )}
-            </div>
+            <FolderInput value={dir} onChange={setDir} placeholder="/home/me/projects/shared-copy" testId="team-clone-dir" onChoose={() => void choose.run()} choosing={choose.pending} />
           </label>
           <div className="form-actions">
             <button type="submit" disabled={clone.pending || !choice} data-testid="team-clone-start">

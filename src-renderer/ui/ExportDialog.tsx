@@ -4,6 +4,7 @@ import type { ExportFormat, ExportReport } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { RunningJobRow } from './JobsPanel.js';
 import { useAction, useSlice, useStudio } from './studio-context.js';
+import { FolderInput } from './FolderInput.js';
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { yolo: 'YOLO (Ultralytics)', coco: 'COCO JSON', folders: 'Class folders' };
 
@@ -19,7 +20,6 @@ export function parseSplit(values: readonly string[]): { split: [number, number,
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { project, jobs } = useStudio();
   const task = useSlice(project, (s) => s.project?.task ?? 'detect');
-  const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const formats: ExportFormat[] = task === 'detect' ? ['yolo', 'coco'] : ['folders'];
   const [format, setFormat] = useState<ExportFormat>(formats[0]);
   const [outDir, setOutDir] = useState('');
@@ -88,14 +88,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
           </label>
           <label className="field">
             <span>Output folder</span>
-            <div className="input-row">
-              <input data-testid="export-dir" value={outDir} onChange={(e) => setOutDir(e.target.value)} placeholder="/home/me/exports/forklifts" required spellCheck={false} disabled={busy} />
-              {nativeDialogs && (
-                <button type="button" onClick={() => void choose.run()} disabled={busy || choose.pending}>
-                  Choose…
-                </button>
-              )}
-            </div>
+            <FolderInput value={outDir} onChange={setOutDir} placeholder="/home/me/exports/forklifts" testId="export-dir" onChoose={() => void choose.run()} choosing={choose.pending} disabled={busy} />
           </label>
           <fieldset className="field">
             <legend>Split (train / val / test)</legend>

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { TaskType } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { useAction, useSlice, useStudio } from './studio-context.js';
+import { FolderInput } from './FolderInput.js';
 
 export function Home() {
   return (
@@ -53,7 +54,6 @@ function RecentProjects() {
 
 function NewProjectForm() {
   const { project } = useStudio();
-  const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const [name, setName] = useState('');
   const [task, setTask] = useState<TaskType>('detect');
   const [multiLabel, setMultiLabel] = useState(false);
@@ -98,14 +98,7 @@ function NewProjectForm() {
         )}
         <label className="field">
           <span>Project folder</span>
-          <div className="input-row">
-            <input data-testid="new-project-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/projects/forklifts" required spellCheck={false} />
-            {nativeDialogs && (
-              <button type="button" onClick={() => void choose.run()} disabled={choose.pending}>
-                Choose…
-              </button>
-            )}
-          </div>
+          <FolderInput value={dir} onChange={setDir} placeholder="/home/me/projects/forklifts" testId="new-project-dir" onChoose={() => void choose.run()} choosing={choose.pending} />
           <small className="muted">A new or empty folder; the project keeps its images and labels there.</small>
         </label>
         <ErrorMessage error={choose.error} testId="new-project-choose-error" onDismiss={choose.clear} />
@@ -122,7 +115,6 @@ function NewProjectForm() {
 
 function OpenProjectForm() {
   const { project } = useStudio();
-  const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const [dir, setDir] = useState('');
   const open = useAction((path: string) => project.getState().open(path));
   const choose = useAction(async () => {
@@ -144,14 +136,7 @@ function OpenProjectForm() {
       <form className="form" onSubmit={submit} data-testid="open-project-form">
         <label className="field">
           <span>Project folder</span>
-          <div className="input-row">
-            <input data-testid="open-project-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/projects/forklifts" required spellCheck={false} />
-            {nativeDialogs && (
-              <button type="button" onClick={() => void choose.run()} disabled={choose.pending}>
-                Choose…
-              </button>
-            )}
-          </div>
+          <FolderInput value={dir} onChange={setDir} placeholder="/home/me/projects/forklifts" testId="open-project-dir" onChoose={() => void choose.run()} choosing={choose.pending} />
         </label>
         <div className="form-actions">
           <button type="submit" data-testid="open-project-submit" disabled={open.pending}>
