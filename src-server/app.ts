@@ -55,6 +55,8 @@ export interface ServerOptions {
   loginFailuresPerAccount?: number;
   /** Take clients' addresses from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy?: boolean;
+  /** Keep answers of repeated reads until the database changes (default true; see db/read-cache.ts). */
+  readCache?: boolean;
 }
 
 /** The routes the server has, method and URL, as registered (the access tests walk this). */
@@ -114,7 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(helmet);
     await app.register(cors, { origins: settings.corsOrigins });
     await app.register(rateLimit, { perMinute: settings.rateLimitPerMinute });
-    await app.register(database, { databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+    await app.register(database, { databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, readCache: options.readCache ?? true });
     await app.register(swagger);
     await app.register(objectStorage, { dataDir: settings.dataDir, s3: settings.objectStore });
     await app.register(repositories);

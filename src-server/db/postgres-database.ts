@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable, Row } from './database.js';
+import type { Database, Queryable, RemoteChange, Row } from './database.js';
 
 const INT8_OID = 20;
 
@@ -48,8 +48,83 @@ export async function openPostgresDatabase(connectionString: string, options: { 
         client.release();
       }
     },
+    onRemoteChange: (listener) => listenForChanges(connectionString, listener),
     async close() {
       await pool.end();
     },
+  };
+}
+
+/** The channel migration 002's triggers notify. */
+const CHANGE_CHANNEL = 'reticle_change';
+
+/**
+ * One connection of its own that LISTENs for other servers' changes. When it drops, the listener
+ * hears 'lost' at once, and 'back' once a new connection listens again (tried every `retryMs`).
+ */
+export async function listenForChanges(
+  connectionString: string,
+  listener: (event: RemoteChange) => void,
+  options: { retryMs?: number } = {},
+): Promise<() => Promise<void>> {
+  const retryMs = options.retryMs ?? 1000;
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString });
+    // Until it listens, failures are thrown by connect() below; after, they are a drop.
+    let live = false;
+    let dropped = false;
+    const drop = () => {
+      if (!live || dropped) return;
+      dropped = true;
+      if (client === next) client = null;
+      next.end().catch(() => undefined);
+      if (stopped) return;
+      listener('lost');
+      timer = setTimeout(() => void retry(), retryMs);
+      timer.unref();
+    };
+    next.on('error', drop);
+    next.on('end', drop);
+    next.on('notification', (message) => {
+      if (message.channel === CHANGE_CHANNEL) listener('changed');
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (err) {
+      await next.end().catch(() => undefined);
+      throw err;
+    }
+    if (stopped) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    live = true;
+    client = next;
+  };
+  const retry = async () => {
+    timer = null;
+    if (stopped) return;
+    try {
+      await connect();
+      if (!stopped) listener('back');
+    } catch {
+      if (stopped) return;
+      timer = setTimeout(() => void retry(), retryMs);
+      timer.unref();
+    }
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const last = client;
+    client = null;
+    await last?.end().catch(() => undefined);
   };
 }

@@ -1,5 +1,7 @@
 import type { PullLabelsAnswer, PushLabelsAnswer, PushLabelsBody, ServerImage, WireAnnotation, WireClass } from '@shared';
 import type { Database, Queryable } from '../db/database.js';
+import type { ReadCache } from '../db/read-cache.js';
+import { JsonBody } from '../json-body.js';
 import { badRequest } from '../http-error.js';
 
 /** One annotation as a string with a fixed key order, whatever order its keys came in. */
@@ -21,7 +23,10 @@ export function sameLabels(a: { status: string; annotations: WireAnnotation[] },
  * server's copy, and every changed image takes the next value of the project's change counter.
  */
 export class LabelsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache?: ReadCache,
+  ) {}
 
   async classes(projectId: string, q: Queryable = this.db): Promise<WireClass[]> {
     const rows = await q.query<{ name: string; color: string; sort_order: number }>(
@@ -131,7 +136,12 @@ export class LabelsRepository {
    * checked by the push schema when they were written, joined as text: a page of 1,000 images costs
    * no per-image work here at all.
    */
-  async pullJson(projectId: string, since: number, limit: number): Promise<string> {
+  async pullJson(projectId: string, since: number, limit: number): Promise<JsonBody> {
+    const read = async () => new JsonBody(await this.readPull(projectId, since, limit));
+    return this.cache ? this.cache.get(`pull:${projectId}:${since}:${limit}`, read, (body) => body.size) : read();
+  }
+
+  private async readPull(projectId: string, since: number, limit: number): Promise<string> {
     const [row] = await this.db.query<{ top: number; more: boolean; last: number | null; images: string | null; classes: string }>(
       `WITH counter AS (SELECT revision FROM projects WHERE id = $1),
        fetched AS (
@@ -152,6 +162,6 @@ export class LabelsRepository {
 
   /** The same page, parsed. */
   async pull(projectId: string, since: number, limit: number): Promise<PullLabelsAnswer> {
-    return JSON.parse(await this.pullJson(projectId, since, limit)) as PullLabelsAnswer;
+    return JSON.parse((await this.pullJson(projectId, since, limit)).text()) as PullLabelsAnswer;
   }
 }

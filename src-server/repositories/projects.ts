@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { ProjectMember, ProjectPublic, ProjectRole } from '@shared';
 import type { Database, Queryable } from '../db/database.js';
+import type { ReadCache } from '../db/read-cache.js';
+import { JsonBody } from '../json-body.js';
 import { iso } from './rows.js';
 
 interface ProjectRow extends Record<string, unknown> {
@@ -34,10 +36,26 @@ const SELECT_FOR_MEMBER = `
 
 /** Shared projects and who may do what in them. */
 export class ProjectsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache?: ReadCache,
+  ) {}
 
-  /** The projects `userId` is a member of, oldest first (one JSON value: PGlite decodes rows slowly). */
+  /**
+   * The projects `userId` is a member of, oldest first, as JSON text (one JSON value from the
+   * database: PGlite decodes rows slowly), kept in the read cache.
+   */
+  async listJsonFor(userId: string): Promise<JsonBody> {
+    const read = async () => new JsonBody(await this.readList(userId));
+    return this.cache ? this.cache.get(`projects:${userId}`, read, (body) => body.size) : read();
+  }
+
+  /** The projects `userId` is a member of, oldest first. */
   async listFor(userId: string): Promise<ProjectPublic[]> {
+    return JSON.parse((await this.listJsonFor(userId)).text()) as ProjectPublic[];
+  }
+
+  private async readList(userId: string): Promise<string> {
     const [row] = await this.db.query<{ projects: string }>(
       `SELECT COALESCE(json_agg(json_build_object(
           'id', p.id, 'name', p.name, 'task', p.task, 'multiLabel', p.multi_label, 'ownerId', p.owner_id, 'role', m.role,
@@ -46,7 +64,7 @@ export class ProjectsRepository {
        FROM project_members m JOIN projects p ON p.id = m.project_id WHERE m.user_id = $1`,
       [userId],
     );
-    return JSON.parse(row.projects) as ProjectPublic[];
+    return row.projects;
   }
 
   /** One project as `userId` sees it; null when they are no member (or it does not exist). */
@@ -57,8 +75,11 @@ export class ProjectsRepository {
 
   /** The caller's role in a project; null when they are no member. */
   async roleOf(userId: string, projectId: string): Promise<ProjectRole | null> {
-    const [row] = await this.db.query<{ role: ProjectRole }>('SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
-    return row?.role ?? null;
+    const read = async () => {
+      const [row] = await this.db.query<{ role: ProjectRole }>('SELECT role FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, userId]);
+      return row?.role ?? null;
+    };
+    return this.cache ? this.cache.get(`role:${projectId}:${userId}`, read) : read();
   }
 
   /** Creates a project with its creator as owner. */

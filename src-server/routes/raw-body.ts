@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, tooLarge } from '../http-error.js';
+import { acceptsGzip, GZIP_MIN_BYTES, type JsonBody } from '../json-body.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -55,7 +56,15 @@ export function sendFile(reply: FastifyReply, stream: Readable, headers: Record<
   return reply.headers(headers).send(stream);
 }
 
-/** Sends text that is already the route's JSON answer, past the serializer. */
-export function sendJson(reply: FastifyReply, json: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(Buffer.from(json));
+/**
+ * Sends an answer that is already JSON, past the serializer: gzip-compressed when the client
+ * accepts it and the body is big enough to gain (a pull page of 1,000 images shrinks about tenfold).
+ */
+export async function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody): Promise<FastifyReply> {
+  reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+  if (body.bytes.length >= GZIP_MIN_BYTES && acceptsGzip(request.headers['accept-encoding'])) {
+    const compressed = await body.gzip().catch(() => null);
+    if (compressed) return reply.header('content-encoding', 'gzip').send(compressed);
+  }
+  return reply.send(body.bytes);
 }

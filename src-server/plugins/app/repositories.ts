@@ -32,9 +32,9 @@ export default globalPlugin('repositories', async (app: FastifyInstance) => {
   app.decorate('repos', {
     users: new UsersRepository(db),
     refreshTokens: new RefreshTokensRepository(),
-    projects: new ProjectsRepository(db),
+    projects: new ProjectsRepository(db, app.readCache),
     media: new MediaRepository(db),
-    labels: new LabelsRepository(db),
+    labels: new LabelsRepository(db, app.readCache),
     analysis: new AnalysisRepository(db),
     training: new TrainingRepository(db),
     models: new ModelsRepository(db),

@@ -44,7 +44,7 @@ const labels: FastifyPluginAsyncZod = async (app) => {
       // Already JSON, assembled from rows checked on their way in: sent as bytes, not re-serialized
       // (parsing and re-checking 1,000 images would cost more than the whole query).
       const json = await app.repos.labels.pullJson(request.params.id, request.query.since, request.query.limit);
-      return sendJson(reply, json);
+      return sendJson(request, reply, json);
     },
   );
 };
