@@ -7,7 +7,11 @@
  *
  * - baseline: `GET /api/health` (no database, no token check), measured in the same run;
  * - `GET /api/projects` (token check + the caller's 51 projects with counts);
- * - `GET /api/projects/:id/labels?limit=100` and `?limit=1000` (a pull page).
+ * - `GET /api/projects/:id/labels?limit=100` and `?limit=1000` (the studio's pull page), asking
+ *   for gzip as the studio's fetch does;
+ * - each first with the read cache off (every request a query), then on (the default), and the
+ *   1,000 page once more without gzip;
+ * - `labels?limit=100` while an annotator pushes 5 times a second (each push empties the cache).
  *
  * Then the login cost: argon2id verify (19 MiB, t=2, p=1), mean of N, and a whole
  * `POST /api/auth/login`. Target: read endpoints p99 under 50 ms.
@@ -20,6 +24,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { startServer } from '../src-server/app.js';
 import { hashPassword, verifyPassword } from '../src-server/auth/passwords.js';
 
@@ -61,6 +66,33 @@ const autocannon: Autocannon = ({ url, connections, duration, headers }) =>
       }
     });
   });
+
+/**
+ * A bare `node:http` server in a process of its own that answers every request with `body` and the
+ * headers given: what sending those bytes costs here, with no framework, token or database. Big
+ * answers are bound by the load generator and loopback on a small machine, and this shows how far.
+ */
+async function bareServer(body: Buffer, headers: Record<string, string>): Promise<{ url: string; close(): void }> {
+  const file = path.join(os.tmpdir(), `reticle-bench-body-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(file, body);
+  const script = `
+    const body = require('fs').readFileSync(${JSON.stringify(file)});
+    const headers = { ...${JSON.stringify(headers)}, 'content-length': body.length };
+    const server = require('http').createServer((req, res) => { res.writeHead(200, headers); res.end(body); });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close() {
+      child.kill();
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -131,31 +163,100 @@ try {
   }
   console.log(`seeded ${PROJECTS} projects and ${IMAGES} images × ${BOXES} boxes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  async function load(name: string, path: string, withToken: boolean): Promise<CannonResult> {
-    const result = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: SECONDS, headers: withToken ? headers : undefined });
+  async function load(name: string, path: string, extraHeaders: Record<string, string> | undefined): Promise<CannonResult> {
+    const result = await autocannon({ url: `${url}${path}`, connections: CONNECTIONS, duration: SECONDS, headers: extraHeaders });
     const failures = result.non2xx + result.errors + result.timeouts;
     console.log(
-      `${name.padEnd(34)} ${Math.round(result.requests.average).toString().padStart(6)} req/s   p50 ${fmt(result.latency.p50).padStart(6)} ms   p99 ${fmt(result.latency.p99).padStart(6)} ms` +
+      `${name.padEnd(46)} ${Math.round(result.requests.average).toString().padStart(6)} req/s   p50 ${fmt(result.latency.p50).padStart(6)} ms   p99 ${fmt(result.latency.p99).padStart(6)} ms` +
         (failures ? `   (${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)` : ''),
     );
     return result;
   }
 
-  // Warm the caches and the JIT a little before measuring.
-  await autocannon({ url: `${url}/api/projects`, connections: 10, duration: 1, headers });
-  const baseline = await load('GET /api/health (baseline)', '/api/health', false);
-  const reads = [
-    { name: 'GET /api/projects (51 projects)', result: await load('GET /api/projects (51 projects)', '/api/projects', true) },
-    { name: 'GET labels?limit=100', result: await load('GET labels?limit=100', `/api/projects/${big}/labels?limit=100`, true) },
-    { name: 'GET labels?limit=1000', result: await load('GET labels?limit=1000', `/api/projects/${big}/labels?limit=1000`, true) },
+  // The studio's client is Node's fetch, which sends this; pages of 1,000 images then go gzipped.
+  const studio = { ...headers, 'accept-encoding': 'gzip, deflate' };
+  const cases = [
+    { name: 'GET /api/projects (51 projects)', path: '/api/projects', headers: studio },
+    { name: 'GET labels?limit=100', path: `/api/projects/${big}/labels?limit=100`, headers: studio },
+    { name: 'GET labels?limit=1000 (the studio\'s page)', path: `/api/projects/${big}/labels?limit=1000`, headers: studio },
   ];
-  for (const { name, result } of reads) {
-    const ok = result.latency.p99 < 50;
-    console.log(
-      `  ${name}: ${(result.requests.average / baseline.requests.average).toFixed(2)}× the baseline's req/s, p99 ${(result.latency.p99 / Math.max(baseline.latency.p99, 0.001)).toFixed(1)}× ` +
-        `(target p99 < 50 ms: ${ok ? 'met' : 'NOT met'})`,
-    );
+
+  // Warm the JIT a little before measuring.
+  await autocannon({ url: `${url}/api/projects`, connections: 10, duration: 1, headers });
+  const baseline = await load('GET /api/health (baseline)', '/api/health', undefined);
+
+  console.log('read cache off (every request queries the database):');
+  app.readCache.setEnabled(false);
+  const uncached: CannonResult[] = [];
+  for (const c of cases) uncached.push(await load(`  ${c.name}`, c.path, c.headers));
+
+  console.log('read cache on (the default):');
+  app.readCache.setEnabled(true);
+  const before = { ...app.readCache.stats };
+  const reads: Array<{ name: string; result: CannonResult }> = [];
+  for (const c of cases) reads.push({ name: c.name, result: await load(`  ${c.name}`, c.path, c.headers) });
+  const hits = app.readCache.stats.hits - before.hits;
+  const misses = app.readCache.stats.misses - before.misses;
+  console.log(`  cache: ${hits} answers from memory, ${misses} queries (${((100 * hits) / Math.max(1, hits + misses)).toFixed(2)}% hits)`);
+  const identity = await load('  GET labels?limit=1000, no gzip asked', `/api/projects/${big}/labels?limit=1000`, headers);
+
+  // Reads while an annotator pushes: every push empties the cache.
+  const PUSHES_PER_SECOND = 5;
+  let pushes = 0;
+  let pushing = true;
+  const pusher = (async () => {
+    while (pushing) {
+      const t = performance.now();
+      const image = { hash: hashes[pushes % IMAGES], name: `img-${pushes % IMAGES}.jpg`, ext: '.jpg', width: 1920, height: 1080, status: 'done',
+        annotations: [{ kind: 'box', class: 'car', x: pushes % 500, y: 10, w: 50, h: 50 }], baseRevision: null as number | null };
+      // The image's revision, as the studio knows it from its last pull.
+      const current = (await app.db.query<{ revision: number }>('SELECT revision FROM project_images WHERE project_id = $1 AND hash = $2', [big, image.hash]))[0];
+      image.baseRevision = current ? Number(current.revision) : null;
+      await call(`${url}/api/projects/${big}/labels/push`, { method: 'POST', headers, json: { classes, images: [image] } });
+      pushes += 1;
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 / PUSHES_PER_SECOND - (performance.now() - t))));
+    }
+  })();
+  console.log('read cache on, while an annotator pushes:');
+  const mixed = await load(`  GET labels?limit=100 while ${PUSHES_PER_SECOND} pushes/s land`, `/api/projects/${big}/labels?limit=100`, studio);
+  pushing = false;
+  await pusher;
+  console.log(`  (${pushes} pushes applied meanwhile)`);
+
+  // The same bytes from a bare server: how much of the big page's time is just moving its bytes.
+  console.log('a bare node:http server sending the same bytes as the 1,000 page (no framework, token or database):');
+  const page = await fetch(`${url}${cases[2].path}`, { headers: { authorization: headers.authorization, 'accept-encoding': 'identity' } });
+  const pageBytes = Buffer.from(await page.arrayBuffer());
+  const gzipped = zlib.gzipSync(pageBytes, { level: 6 });
+  const bare: CannonResult[] = [];
+  for (const [label, body, extra] of [
+    [`gzipped, ${(gzipped.length / 1024).toFixed(0)} KiB`, gzipped, { 'content-encoding': 'gzip' }],
+    [`plain, ${(pageBytes.length / 1024).toFixed(0)} KiB`, pageBytes, {}],
+  ] as const) {
+    const server = await bareServer(body, { 'content-type': 'application/json; charset=utf-8', ...extra });
+    try {
+      const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration: SECONDS });
+      console.log(`${`  ${label}`.padEnd(46)} ${Math.round(result.requests.average).toString().padStart(6)} req/s   p50 ${fmt(result.latency.p50).padStart(6)} ms   p99 ${fmt(result.latency.p99).padStart(6)} ms`);
+      bare.push(result);
+    } finally {
+      server.close();
+    }
   }
+
+  console.log('against the baseline and the target:');
+  reads.forEach(({ name, result }, i) => {
+    console.log(
+      `  ${name}: ${(result.requests.average / baseline.requests.average).toFixed(2)}× the baseline's req/s, ` +
+        `${(result.requests.average / uncached[i].requests.average).toFixed(1)}× the uncached req/s; p99 ${fmt(result.latency.p99)} ms ` +
+        `(target p99 < 50 ms: ${result.latency.p99 < 50 ? 'met' : 'NOT met'})`,
+    );
+  });
+  console.log(
+    `  labels?limit=1000: ${(reads[2].result.requests.average / bare[0].requests.average).toFixed(2)}× the req/s of a bare server sending the same gzipped bytes ` +
+      `(p99 ${fmt(reads[2].result.latency.p99)} against ${fmt(bare[0].latency.p99)} ms); without gzip ${(identity.requests.average / bare[1].requests.average).toFixed(2)}× ` +
+      `(p99 ${fmt(identity.latency.p99)} against ${fmt(bare[1].latency.p99)} ms)`,
+  );
+  console.log(`  labels?limit=100 under pushes: p99 ${fmt(mixed.latency.p99)} ms (${mixed.latency.p99 < 50 ? 'under' : 'over'} 50 ms)`);
 
   // The login cost: argon2id verify alone, and the whole route.
   const hash = await hashPassword(PASSWORD);
