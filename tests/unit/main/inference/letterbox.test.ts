@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTensor, resizeBilinearPil, shortSideSize } from '../../../../src-main/services/inference/classify-transform.js';
 import { letterboxParams, letterboxTensor, resizeLinearCv, roundHalfEven, unletterbox } from '../../../../src-main/services/inference/letterbox.js';
+import { seededRandom } from '../../helpers/random.js';
 
 describe('letterbox geometry', () => {
   it('rounds halves to even, as Python does', () => {
@@ -70,6 +71,32 @@ describe('the letterbox tensor', () => {
     const { tensor } = letterboxTensor({ width: 4, height: 4, data }, [4, 4]);
     expect(Math.round(tensor[0] * 255)).toBe(data[0]);
     expect(Math.round(tensor[16 + 5] * 255)).toBe(data[5 * 3 + 1]);
+  });
+
+  it('holds, inside the padding, exactly what the cv2-checked resize gives, shrinking or enlarging', () => {
+    // The tensor is filled by its own loop, straight into the planes; resizeLinearCv is the one
+    // reference-parity.test.ts compares with cv2.resize. They must agree to the bit.
+    const rand = seededRandom(11);
+    for (let i = 0; i < 40; i++) {
+      const width = 1 + Math.floor(rand() * 200);
+      const height = 1 + Math.floor(rand() * 200);
+      const shape: [number, number] = [32 * (1 + Math.floor(rand() * 6)), 32 * (1 + Math.floor(rand() * 6))];
+      const data = Uint8Array.from({ length: width * height * 3 }, () => Math.floor(rand() * 256));
+      const { tensor, params } = letterboxTensor({ width, height, data }, shape);
+      const resized = resizeLinearCv(data, width, height, params.newWidth, params.newHeight);
+      const [outH, outW] = shape;
+      const plane = outH * outW;
+      let first = -1;
+      for (let y = 0; y < params.newHeight && first < 0; y++) {
+        for (let x = 0; x < params.newWidth && first < 0; x++) {
+          for (let c = 0; c < 3; c++) {
+            const ours = Math.round(tensor[c * plane + (y + params.top) * outW + x + params.left] * 255);
+            if (ours !== resized[(y * params.newWidth + x) * 3 + c]) first = (y * params.newWidth + x) * 3 + c;
+          }
+        }
+      }
+      expect(first, `${width}×${height} into ${shape.join('×')}`).toBe(-1);
+    }
   });
 });
 
