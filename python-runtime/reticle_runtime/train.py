@@ -43,13 +43,14 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import protocol
+from . import ddp, protocol
 from .errors import RuntimeFailure
 
 # Keys the spec sets through its own fields; hyperparameters may not set them a second way.
@@ -130,17 +131,19 @@ def parse_spec(raw: Any) -> TrainSpec:
         raise _invalid("batch must be a positive number, or -1 to pick one automatically.")
     if not re.fullmatch(r"cpu|mps|\d+(,\d+)*", spec.device):
         raise _invalid(f"device '{spec.device}' is not cpu, mps or a GPU number.")
-    if "," in spec.device:
-        raise RuntimeFailure(
-            "multi_gpu_unsupported",
-            "Training on several GPUs at once is not supported yet.",
-            "Pick one GPU in the training settings.",
-        )
+    if len(set(spec.device.split(","))) != len(spec.device.split(",")):
+        raise _invalid(f"device '{spec.device}' names a GPU twice.")
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", spec.name) or spec.name in {".", ".."}:
         raise _invalid(f"run name '{spec.name}' must be letters, digits, '.', '_' or '-'.")
     for key in ("data", "project"):
         if not os.path.isabs(getattr(spec, key)):
             raise _invalid(f"The training spec's '{key}' must be an absolute path.")
+    if ddp.is_multi_gpu(spec.device) and spec.batch == -1:
+        raise RuntimeFailure(
+            "invalid_hyperparameter",
+            f"An automatic batch size does not work when training on several GPUs ({spec.device}).",
+            f"Set a batch size, a multiple of the number of GPUs (for example {8 * ddp.gpu_count(spec.device)}).",
+        )
     clash = sorted(RESERVED_KEYS & set(spec.hyperparameters))
     if clash:
         raise _invalid(f"hyperparameters may not set {', '.join(clash)}: the spec has its own fields for them.")
@@ -192,8 +195,11 @@ class StopRequest:
     on_fit_epoch_end and the loop's `if self.stop: break` would end the run unnoticed.
     A second signal is the impatient kind and raises KeyboardInterrupt."""
 
-    def __init__(self, stop_file: str | None):
+    def __init__(self, stop_file: str | None, *, write_file_on_signal: bool = False):
         self.stop_file = Path(stop_file) if stop_file else None
+        # A multi-GPU run's parent passes a signal on this way: the process that trains watches
+        # the file (see ddp.py).
+        self.write_file_on_signal = write_file_on_signal
         self._requested = False
         self._signals = 0
 
@@ -218,6 +224,11 @@ class StopRequest:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             raise KeyboardInterrupt
         self._requested = True
+        if self.write_file_on_signal and self.stop_file is not None:
+            try:
+                self.stop_file.write_text("stop requested by a signal\n", encoding="utf-8")
+            except OSError:
+                pass
 
     def request(self) -> None:
         self._requested = True
@@ -647,23 +658,52 @@ def run(spec_path: str, emit: protocol.Emit) -> int:
         model = YOLO(spec.model)
         label = str(spec.model)
 
-    events = TrainingEvents(
+    if ddp.is_multi_gpu(spec.device):
+        return _run_multi_gpu(spec, model, label, stop, emit)
+    events = events_for(emit, stop, spec, label)
+    events.attach(model)
+    _train(model, train_arguments(spec))
+    if events.result is None:
+        raise RuntimeFailure("internal", "Training ended without reporting its results.", "See the runtime log.")
+    emit(events.result)
+    return 0
+
+
+def events_for(emit: protocol.Emit, stop: StopRequest, spec: TrainSpec, model_label: str) -> TrainingEvents:
+    """The callbacks of a run, the same in a one-GPU run and in a multi-GPU run's rank-0 process."""
+    return TrainingEvents(
         emit,
         stop,
-        model_label=label,
+        model_label=model_label,
         requested_device=spec.device,
         resumed=spec.resume,
         confusion_matrix=spec.hyperparameters.get("plots") is not False,
     )
-    events.attach(model)
+
+
+def _train(model: Any, arguments: dict[str, Any]) -> None:
     try:
-        model.train(**train_arguments(spec))
+        model.train(**arguments)
     except RuntimeError as exc:
         failure = torch_write_failure(exc)
         if failure is None:
             raise
         raise failure from exc
-    if events.result is None:
-        raise RuntimeFailure("internal", "Training ended without reporting its results.", "See the runtime log.")
-    emit(events.result)
+
+
+def _run_multi_gpu(spec: TrainSpec, model: Any, label: str, stop: StopRequest, emit: protocol.Emit) -> int:
+    """Several GPUs: Ultralytics trains in processes of its own; see ddp.py for how they report."""
+    trainer = ddp.trainer_for(str(getattr(model, "task", "detect")))
+    log(f"training on {ddp.gpu_count(spec.device)} GPUs ({spec.device}); Ultralytics starts one process per GPU")
+    with ddp.Launch(spec, label, emit, package_root=Path(__file__).resolve().parent.parent) as launch:
+        stop.stop_file = launch.stop_file
+        stop.write_file_on_signal = True
+        try:
+            _train(model, {**train_arguments(spec), "trainer": trainer})
+        except subprocess.CalledProcessError as exc:
+            # A GPU process failed: rank 0 may have said why before it ended.
+            launch.relay.stop()
+            raise launch.failure(exc) from exc
+        launch.relay.stop()
+        emit(launch.result())
     return 0

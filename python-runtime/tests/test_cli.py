@@ -81,6 +81,17 @@ class RuntimeTestCase(unittest.TestCase):
         for kind in expected:
             self.assertEqual(actual[kind], expected[kind], f"'{kind}' keys differ from {fixture}.jsonl")
 
+    def interrupt_after_an_epoch(self, **spec_changes: Any) -> dict[str, Any]:
+        """SIGINT once the first epoch is reported; the run must end by itself as stopped by the user."""
+        run = self.start(["train", "--spec", self.spec(**spec_changes)], self.env(batch_seconds=0.05))
+        run.wait_for("epoch", TRAIN_TIMEOUT)
+        run.interrupt()
+        self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
+        finished = run.messages[-1]
+        self.assertEqual(finished["type"], "finished")
+        self.assertTrue(finished["stopped_by_user"])
+        return finished
+
     def assert_error(self, rc: int, messages: list[dict[str, Any]], code: str) -> dict[str, Any]:
         self.assertEqual(rc, 1)
         self.assertEqual([m["type"] for m in messages], ["error"], messages)
@@ -151,13 +162,7 @@ class TrainTest(RuntimeTestCase):
 
     @unittest.skipIf(sys.platform == "win32", "POSIX signals")
     def test_sigint_stops_politely_and_a_second_one_interrupts(self):
-        run = self.start(["train", "--spec", self.spec(epochs=20)], self.env(batch_seconds=0.05))
-        run.wait_for("epoch", TRAIN_TIMEOUT)
-        run.interrupt()
-        self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
-        finished = run.messages[-1]
-        self.assertEqual(finished["type"], "finished")
-        self.assertTrue(finished["stopped_by_user"])
+        finished = self.interrupt_after_an_epoch(epochs=20)
         self.assertTrue(Path(finished["artifacts"]["last"]).is_file())
 
         impatient = self.start(["train", "--spec", self.spec("run-2", epochs=20)], self.env(batch_seconds=0.2))
@@ -196,7 +201,6 @@ class TrainTest(RuntimeTestCase):
             "weights_missing": self.spec(model=str(self.root / "gone.pt")),
             "device_not_found": self.spec(device="0"),
             "invalid_hyperparameter": self.spec(hyperparameters={"lr9": 1}),
-            "multi_gpu_unsupported": self.spec(device="0,1"),
             "nothing_to_resume": self.spec(resume=True),
             "invalid_spec": str(self.root / "no-spec.json"),
         }
@@ -205,9 +209,71 @@ class TrainTest(RuntimeTestCase):
                 rc, messages, _ = run_to_end(["train", "--spec", spec], self.env())
                 self.assert_error(rc, messages, code)
 
+    def test_several_gpus_on_a_cpu_only_machine_or_with_an_automatic_batch_are_refused_clearly(self):
+        rc, messages, _ = run_to_end(["train", "--spec", self.spec(device="0,1")], self.env())
+        self.assert_error(rc, messages, "device_not_found")
+        rc, messages, _ = run_to_end(["train", "--spec", self.spec(device="0,1", batch=-1)], self.env(ULTRALYTICS_DOUBLE_GPUS="2"))
+        error = self.assert_error(rc, messages, "invalid_hyperparameter")
+        self.assertIn("several GPUs", error["message"])
+
     def test_without_ultralytics_train_says_the_runtime_is_missing(self):
         rc, messages, _ = run_to_end(["train", "--spec", self.spec()], environment([MISSING]))
         self.assert_error(rc, messages, "runtime_missing")
+
+
+class MultiGpuTest(RuntimeTestCase):
+    """`device: "0,1"`. The Ultralytics double pretends to have two GPUs and, as BaseTrainer.train()
+    does, trains a device list in a new process that imports the trainer class by module path."""
+
+    def env(self, batch_seconds: float = 0.002, **extra: str) -> dict[str, str]:
+        return super().env(batch_seconds, ULTRALYTICS_DOUBLE_GPUS="2", **extra)
+
+    def test_the_training_process_reports_through_the_runtime_as_a_one_gpu_run_does(self):
+        rc, messages, stderr = run_to_end(["train", "--spec", self.spec(device="0,1")], self.env(), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        self.assert_only_protocol_lines(messages, stderr)
+        self.assertIn("training on 2 GPUs", stderr)
+        types = [m["type"] for m in messages]
+        self.assertEqual((types[0], types[-1]), ("started", "finished"))
+        self.assertEqual((messages[0]["device"], messages[0]["requested_device"]), ("cuda:0", "0,1"))
+        self.assertEqual([m["epoch"] for m in messages if m["type"] == "epoch"], [1, 2, 3])
+        finished = messages[-1]
+        self.assertEqual(finished["epochs_completed"], 3)
+        self.assertEqual(finished["confusion_matrix"]["names"], ["cat", "dog", "bird", "background"])
+        for key in ("best", "last", "results_csv"):
+            self.assertTrue(Path(finished["artifacts"][key]).is_file(), key)
+        self.assert_like_fixture(messages, "train-normal")
+
+    def test_the_stop_file_stops_the_training_process_and_resume_continues_on_both_gpus(self):
+        run = self.start(["train", "--spec", self.spec(device="0,1", epochs=8)], self.env(batch_seconds=0.05))
+        run.wait_for("epoch", TRAIN_TIMEOUT)
+        (self.root / "run-1.stop").touch()
+        self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
+        finished = run.messages[-1]
+        self.assertEqual(finished["type"], "finished")
+        self.assertTrue(finished["stopped_by_user"] and finished["resumable"])
+        self.assertLess(finished["epochs_completed"], 8)
+        self.assert_like_fixture(run.messages, "train-stopped")
+
+        rc, resumed, stderr = run_to_end(["train", "--spec", self.spec(device="0,1", epochs=8, resume=True)], self.env(), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 0, stderr)
+        self.assertTrue(resumed[0]["resumed"])
+        self.assertEqual([m["epoch"] for m in resumed if m["type"] == "epoch"], list(range(finished["epochs_completed"] + 1, 9)))
+        self.assertEqual(resumed[-1]["epochs_completed"], 8)
+
+    @unittest.skipIf(sys.platform == "win32", "POSIX signals")
+    def test_sigint_to_the_runtime_reaches_the_training_process_through_the_stop_file(self):
+        # No stop file in the spec: the runtime makes one for the training process.
+        finished = self.interrupt_after_an_epoch(device="0,1", epochs=20, stop_file=None)
+        self.assertLess(finished["epochs_completed"], 20)
+
+    def test_a_training_process_that_dies_is_one_error_line_with_its_exit_status(self):
+        rc, messages, stderr = run_to_end(["train", "--spec", self.spec(device="0,1")], self.env(ULTRALYTICS_DOUBLE_CRASH_AT_EPOCH="2"), TRAIN_TIMEOUT)
+        self.assertEqual(rc, 1, stderr)
+        self.assertEqual([m["type"] for m in messages][:1], ["started"])
+        self.assertEqual(messages[-1]["type"], "error")
+        self.assertIn("exit status 137", messages[-1]["message"])
+        self.assertEqual([m["type"] for m in messages].count("error"), 1)
 
 
 class ExportTest(RuntimeTestCase):

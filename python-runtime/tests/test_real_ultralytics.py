@@ -167,6 +167,42 @@ class RealUltralyticsTest(unittest.TestCase):
         self.assertTrue(finished["stopped_by_user"])
         self.assertTrue(Path(finished["artifacts"]["last"]).is_file())
 
+    def test_the_file_ultralytics_generates_for_several_gpus_trains_with_the_runtimes_trainer(self):
+        """What a multi-GPU run depends on, short of the GPUs: Ultralytics' own `generate_ddp_file`
+        names the runtime's trainer class, and running that file in a fresh interpreter (as
+        torch.distributed.run would, here as a single process on the CPU) builds the trainer, trains,
+        and reports through the relay. NCCL across real GPUs is not exercised here."""
+        assert PYTHON
+        script = f"""
+import json, os, subprocess, sys
+from pathlib import Path
+from reticle_runtime import ddp
+from reticle_runtime.train import parse_spec, train_arguments
+spec = parse_spec(json.loads(Path({self.spec("ddp-file", 2)!r}).read_text()))
+sent = []
+with ddp.Launch(spec, "yolo11n.yaml", sent.append, package_root=Path({str(Path(__file__).resolve().parents[1])!r})) as launch:
+    from ultralytics.utils.dist import generate_ddp_file
+    trainer = ddp.trainer_for("detect")(overrides={{**train_arguments(spec), "model": "yolo11n.yaml"}})
+    file = generate_ddp_file(trainer)
+    content = Path(file).read_text()
+    env = {{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}}
+    env.update(PYTHONPATH=os.environ["PYTHONPATH"], LOCAL_RANK="-1", RANK="-1")
+    subprocess.run([sys.executable, file], check=True, env=env, stdout=sys.stderr)
+    os.unlink(file)
+    launch.relay.stop()
+    print(json.dumps({{"imports": [l.strip() for l in content.splitlines() if "import" in l and "reticle" in l], "sent": [m["type"] for m in sent], "finished": launch.result()}}))
+"""
+        started = time.monotonic()
+        out = subprocess.run([PYTHON, "-c", script], env=environment(), capture_output=True, text=True, timeout=TIMEOUT)
+        timing("generated multi-GPU file, 2 epochs on the CPU", time.monotonic() - started)
+        self.assertEqual(out.returncode, 0, out.stderr[-3000:])
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        self.assertEqual(report["imports"], ["from reticle_runtime.ddp import ReticleDetectionTrainer"])
+        self.assertEqual(report["sent"][0], "started")
+        self.assertEqual(report["sent"].count("epoch"), 2)
+        self.assertEqual(report["finished"]["epochs_completed"], 2)
+        self.assertTrue(Path(report["finished"]["artifacts"]["best"]).is_file())
+
 
 if __name__ == "__main__":
     unittest.main()

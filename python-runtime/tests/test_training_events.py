@@ -264,7 +264,9 @@ class SpecTest(unittest.TestCase):
         self.assertEqual(self.failure(name="../escape").code, "invalid_spec")
         self.assertEqual(self.failure(device="cuda:0").code, "invalid_spec")
         self.assertIn("project", self.failure(hyperparameters={"project": "/x"}).message)
-        self.assertEqual(self.failure(device="0,1").code, "multi_gpu_unsupported")
+        self.assertEqual(self.failure(device="0,0").code, "invalid_spec")
+        self.assertEqual(self.failure(device="0,1", batch=-1).code, "invalid_hyperparameter")
+        self.assertEqual(parse_spec({**SPEC, "device": "0,1", "batch": 16}).device, "0,1")
         with self.assertRaises(RuntimeFailure):
             parse_spec([])
 

@@ -20,10 +20,16 @@ Ultralytics 8.4.52 (`engine/model.py`, `engine/trainer.py`, `models/yolo/detect/
   epoch with the checkpoint's arguments; on a stripped one it starts over, as the real one does.
 * The validator fills its confusion matrix only when `args.plots` is on, like DetectionValidator.
 * `YOLO(w).export(format=...)` writes a file next to the weights and returns its path.
+* `YOLO.train(trainer=Cls)` trains with that class. With a device list (`device="0,1"`) the
+  trainer trains nothing itself: like BaseTrainer.train() it writes a file that imports its class
+  by module path, builds it from the run's arguments and trains in a new process with LOCAL_RANK,
+  RANK and WORLD_SIZE set, and waits with `check=True` (see `_ddp_train`).
+  `ultralytics.models.yolo.detect.DetectionTrainer` and `...classify.ClassificationTrainer` exist.
 
 Knobs for tests, read from the environment (the real package has no such thing):
 ULTRALYTICS_DOUBLE_BATCH_SECONDS (sleep per batch, default 0.002) and
-ULTRALYTICS_DOUBLE_PLATEAU_AFTER (fitness stops improving after this epoch, to test patience).
+ULTRALYTICS_DOUBLE_PLATEAU_AFTER (fitness stops improving after this epoch, to test patience);
+ULTRALYTICS_DOUBLE_GPUS=N pretends to be a machine with N CUDA devices (default 0: a CPU-only one).
 For the studio's supervisor tests, ways a real training process goes wrong:
 ULTRALYTICS_DOUBLE_CRASH_AT_EPOCH=N dies after the first batch of epoch N (1-based) without a
 word on the protocol, as an out-of-memory kill or a segfault does; ULTRALYTICS_DOUBLE_CRASH_WITH
@@ -177,7 +183,14 @@ class _Loader:
 class _Device:
     def __init__(self, spec: Any):
         text = str(spec if spec not in (None, "") else "cpu").lower()
-        if text.isdigit() or text.startswith("cuda"):
+        gpus = int(os.environ.get("ULTRALYTICS_DOUBLE_GPUS", "0"))
+        indices = text.split(",")
+        if gpus and all(i.isdigit() and int(i) < gpus for i in indices):
+            # A pretend CUDA machine; a multi-GPU run's worker takes the GPU of its LOCAL_RANK.
+            self.type = "cuda"
+            self.index = int(os.environ.get("LOCAL_RANK", indices[0]))
+            return
+        if text.replace(",", "").isdigit() or text.startswith("cuda"):
             raise ValueError(
                 f"Invalid CUDA 'device={spec}' requested. Use 'device=cpu' or pass valid CUDA device(s) if available, "
                 "i.e. 'device=0' or 'device=0,1,2,3' for Multi-GPU.\n\ntorch.cuda.is_available(): False"
@@ -185,7 +198,7 @@ class _Device:
         self.type = "cpu"  # like select_device() without MPS: it falls back to the CPU
 
     def __str__(self) -> str:
-        return self.type
+        return f"cuda:{self.index}" if self.type == "cuda" else self.type
 
 
 class _EarlyStopping:
@@ -243,8 +256,9 @@ class _Validator:
 class DetectionTrainer:
     """A trainer that trains nothing, with BaseTrainer's loop shape and attribute names."""
 
-    def __init__(self, overrides: dict[str, Any], _callbacks: dict[str, list[Callable[[Any], None]]]):
-        self.callbacks = _callbacks
+    def __init__(self, cfg: Any = None, overrides: dict[str, Any] | None = None, _callbacks: dict[str, list[Callable[[Any], None]]] | None = None):
+        overrides = dict(overrides or {})
+        self.callbacks = _callbacks if _callbacks is not None else defaultdict(list)
         self.args = SimpleNamespace(**{**DEFAULTS, **overrides})
         self.resume_ckpt: dict[str, Any] | None = None
         if self.args.resume:
@@ -274,7 +288,14 @@ class DetectionTrainer:
         self.epoch = 0
         self.epoch_time: float | None = None
         self.stop = False
+        self.validator: _Validator | None = None
         self.resume = bool(self.args.resume)
+        device = str(self.args.device or "")
+        self.world_size = len(device.split(",")) if device and device != "cpu" else 0
+        self.ddp = self.world_size > 1 and "LOCAL_RANK" not in os.environ
+
+    def add_callback(self, event: str, callback: Callable[[Any], None]) -> None:
+        self.callbacks[event].append(callback)
 
     def run_callbacks(self, event: str) -> None:
         for callback in self.callbacks.get(event, []):
@@ -348,7 +369,38 @@ class DetectionTrainer:
                     stream.flush()
                 return
 
+    def _ddp_train(self) -> None:
+        """BaseTrainer.train() with several devices: it trains nothing here, but writes a file that
+        imports this trainer's class by module path and trains in a new process (the real one starts
+        one per GPU under torch.distributed.run; this double starts rank 0 only, with the same
+        environment variables), and waits for it with check=True."""
+        import shutil  # noqa: PLC0415
+        import subprocess  # noqa: PLC0415
+        import tempfile  # noqa: PLC0415
+
+        if not self.resume:
+            shutil.rmtree(self.save_dir)
+        module, name = self.__class__.__module__, self.__class__.__name__
+        overrides = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(self.args).items()}
+        content = (
+            f"overrides = {overrides!r}\n"
+            'if __name__ == "__main__":\n'
+            f"    from {module} import {name}\n"
+            f"    trainer = {name}(cfg={{}}, overrides=overrides)\n"
+            "    trainer.train()\n"
+        )
+        with tempfile.NamedTemporaryFile("w", prefix="_temp_", suffix=".py", delete=False, encoding="utf-8") as f:
+            f.write(content)
+        try:
+            env = {**os.environ, "LOCAL_RANK": "0", "RANK": "0", "WORLD_SIZE": str(self.world_size)}
+            subprocess.run([sys.executable, f.name], check=True, env=env)
+        finally:
+            os.unlink(f.name)
+
     def train(self) -> None:
+        if self.ddp:
+            self._ddp_train()
+            return
         # _setup_train()
         self.train_loader = _Loader(_count_images(self.data["train"]), self.batch_size)
         self.test_loader = _Loader(_count_images(self.data["val"]), self.batch_size * 2)
@@ -421,6 +473,10 @@ class DetectionTrainer:
         self.run_callbacks("teardown")
 
 
+class ClassificationTrainer(DetectionTrainer):
+    """Stands in for `ultralytics.models.yolo.classify.ClassificationTrainer` (same loop here)."""
+
+
 class YOLO:
     """`YOLO(model)`: a model YAML name, or a checkpoint written by this double's training."""
 
@@ -441,7 +497,11 @@ class YOLO:
     def add_callback(self, event: str, func: Callable[[Any], None]) -> None:
         self.callbacks[event].append(func)
 
-    def train(self, **kwargs: Any) -> Any:
+    @property
+    def task(self) -> str:
+        return "classify" if "-cls" in Path(self.model_name).name else "detect"
+
+    def train(self, trainer: type | None = None, **kwargs: Any) -> Any:
         _check_args(kwargs)
         args = {**kwargs, "model": self.model_name}
         if args.get("resume") is True:
@@ -450,13 +510,13 @@ class YOLO:
             else:
                 _log(f"WARNING model '{self.ckpt_path}' is not a resumable training checkpoint. Starting new training instead.")
                 args["resume"] = False
-        self.trainer = DetectionTrainer(overrides=args, _callbacks=self.callbacks)
+        self.trainer = (trainer or DetectionTrainer)(overrides=args, _callbacks=self.callbacks)
         self.trainer.train()
         ckpt = self.trainer.best if self.trainer.best.exists() else self.trainer.last
         if not ckpt.exists():
             raise FileNotFoundError(f"Training completed but no checkpoint was saved. Expected {self.trainer.best} or {self.trainer.last}.")
         self.ckpt = load_checkpoint(ckpt)
-        return self.trainer.validator.metrics
+        return getattr(self.trainer.validator, "metrics", None)
 
     def export(self, format: str = "torchscript", **kwargs: Any) -> str:
         _check_args({"format": format, **kwargs})

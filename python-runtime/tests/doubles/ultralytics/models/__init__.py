@@ -1,0 +1,1 @@
+"""TEST DOUBLE: `ultralytics.models` (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""TEST DOUBLE: `ultralytics.models.yolo` (see the package docstring)."""
