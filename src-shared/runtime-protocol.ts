@@ -255,6 +255,22 @@ export const RUNTIME_MESSAGE_TYPES: readonly RuntimeMessageType[] = [
  * file must not exist at start (the runtime removes a stale one); creating it later, or sending
  * SIGINT/SIGTERM, ends the run cleanly with its weights saved.
  */
+/**
+ * A device as the runtime takes it: "cpu", "mps", one GPU index ("0") or several ("0,1"), each
+ * GPU once. Answers what is wrong with `device`, or null.
+ */
+export function runtimeDeviceProblem(device: string): string | null {
+  if (!/^(cpu|mps|\d+(,\d+)*)$/.test(device)) return 'the device is cpu, mps, a GPU number (0) or several (0,1)';
+  const gpus = device.split(',');
+  if (new Set(gpus).size !== gpus.length) return `the device ${device} names a GPU twice`;
+  return null;
+}
+
+/** The GPU indices of a device ("0,1" → [0, 1]); empty for cpu and mps. */
+export function gpuIndices(device: string): number[] {
+  return /^\d+(,\d+)*$/.test(device) ? device.split(',').map(Number) : [];
+}
+
 export const RuntimeTrainSpecSchema = z
   .object({
     data: Path,
@@ -264,8 +280,8 @@ export const RuntimeTrainSpecSchema = z
     imgsz: z.number().int().min(32),
     /** -1 lets Ultralytics pick (AutoBatch, CUDA only). */
     batch: z.number().int().refine((b) => b === -1 || b >= 1, 'batch is -1 (automatic) or at least 1'),
-    /** "cpu", "mps" or one GPU index ("0"). Several GPUs are refused (multi_gpu_unsupported). */
-    device: z.string().regex(/^(cpu|mps|\d+)$/, 'device is cpu, mps or a GPU number'),
+    /** "cpu", "mps", one GPU index ("0") or several ("0,1": Ultralytics' DDP, one process per GPU). */
+    device: z.string().refine((d) => runtimeDeviceProblem(d) === null, { error: (issue) => runtimeDeviceProblem(String(issue.input)) ?? 'invalid device' }),
     project: Path,
     name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a run name is letters, digits, ".", "_" or "-"'),
     hyperparameters: z.record(z.string(), z.unknown()).default({}),

@@ -4,7 +4,7 @@
  * lines are in runtime-protocol.ts; main turns them into these.
  */
 import { z } from 'zod';
-import type { RuntimeClassResult, RuntimeEnv } from './runtime-protocol.js';
+import { runtimeDeviceProblem, type RuntimeClassResult, type RuntimeEnv } from './runtime-protocol.js';
 import { AbsolutePath, SplitRatios } from './schemas.js';
 import type { ErrorPayload } from './errors.js';
 import type { Split } from './domain.js';
@@ -44,8 +44,14 @@ export const TrainingStartInput = z.object({
   optimizer: z.enum(OPTIMIZERS).default('auto'),
   patience: z.number().int().min(0).max(10_000).default(100),
   augmentation: z.enum(AUGMENTATION_PRESETS).default('default'),
-  /** 'auto': the first working GPU, else Apple MPS, else the CPU. */
-  device: z.string().regex(/^(auto|cpu|mps|\d+)$/, 'the device is auto, cpu, mps or a GPU number').default('auto'),
+  /**
+   * 'auto': the first working GPU, else Apple MPS, else the CPU. Several GPUs ('0,1') train with
+   * Ultralytics' DDP, one process per GPU; an automatic batch is then 16 per GPU.
+   */
+  device: z
+    .string()
+    .refine((d) => d === 'auto' || runtimeDeviceProblem(d) === null, { error: (issue) => `${runtimeDeviceProblem(String(issue.input)) ?? 'invalid device'}, or auto` })
+    .default('auto'),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   /** The split for this run's dataset snapshot; left out: the project's own. */
   split: SplitRatios.optional(),

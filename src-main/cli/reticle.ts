@@ -29,7 +29,7 @@ Training:
   reticle runtime check [--python PATH] [--json]
   reticle runtime install [--recreate|--reinstall] [--python BASE] [--accelerator auto|cuda|mps|cpu] [--json]
   reticle train DIR --model yolo11n.yaml|PATH.pt|run:RUN [--epochs 100] [--imgsz 640] [--batch N|auto]
-                [--device auto|cpu|0|mps] [--name NAME] [--patience N] [--seed N]
+                [--device auto|cpu|mps|0|0,1] [--name NAME] [--patience N] [--seed N]
                 [--augmentation none|light|default|heavy] [--split 0.8,0.1,0.1] [--set KEY=VALUE]... [--json]
   reticle resume DIR RUN [--json]
   reticle runs DIR [RUN] [--json]

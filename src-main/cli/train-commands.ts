@@ -15,7 +15,7 @@
  * Exit status: 0 completed, 130 stopped, 1 failed or interrupted.
  */
 import path from 'node:path';
-import { StudioError, type EpochRecord, type JobResult, type RunStatus, type RunSummary, type RuntimeStatus, type StudioApi, type TrainingProgress, type TrainingStartRequest } from '@shared';
+import { runtimeDeviceProblem, StudioError, type EpochRecord, type JobResult, type RunStatus, type RunSummary, type RuntimeStatus, type StudioApi, type TrainingProgress, type TrainingStartRequest } from '@shared';
 import type { Studio } from '../studio.js';
 import { UsageError, parse, parseSplit, print, waitForJob, withStudio, type Flags } from './common.js';
 import { ProgressLine } from './output.js';
@@ -58,7 +58,8 @@ function trainRequest(values: Flags): TrainingStartRequest {
   if (!values.model) throw new UsageError('reticle train needs --model, such as --model yolo11n.yaml');
   const batch = values.batch === undefined || values.batch === 'auto' ? 'auto' : integer(values, 'batch', 1);
   const device = (values.device as string | undefined) ?? 'auto';
-  if (!/^(auto|cpu|mps|\d+)$/.test(device)) throw new UsageError('--device is auto, cpu, mps or a GPU number (one GPU)');
+  const problem = device === 'auto' ? null : runtimeDeviceProblem(device);
+  if (problem) throw new UsageError(`--device: ${problem}, or auto`);
   const augmentation = values.augmentation as string | undefined;
   if (augmentation !== undefined && !['none', 'light', 'default', 'heavy'].includes(augmentation)) throw new UsageError('--augmentation is none, light, default or heavy');
   return {

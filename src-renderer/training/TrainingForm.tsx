@@ -8,7 +8,7 @@ import type { TrainingStartRequest } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { useAction } from '../ui/studio-context.js';
 import { useTraining, useTrainingStore } from './context.js';
-import { deviceOptions } from './devices.js';
+import { trainingDeviceChoices } from './devices.js';
 import { formatMetric } from './format.js';
 import { metricValue } from './run-data.js';
 import {
@@ -34,7 +34,7 @@ export function TrainingForm() {
   const [showErrors, setShowErrors] = useState(false);
   const start = useAction((request: TrainingStartRequest) => store.getState().start(request));
 
-  const devices = useMemo(() => deviceOptions(runtime), [runtime]);
+  const devices = useMemo(() => trainingDeviceChoices(runtime), [runtime]);
   const usableDevices = devices.filter((d) => d.works).map((d) => d.value);
   const finishedRuns = runs.filter((r) => r.status === 'completed');
   const checked = validateTrainingForm(form, { devices: runtime?.env ? usableDevices : undefined, runs: finishedRuns.map((r) => r.id) });

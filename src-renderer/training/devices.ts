@@ -31,3 +31,17 @@ export function deviceOptions(runtime: RuntimeStatus | null): DeviceOption[] {
   }
   return out;
 }
+
+/**
+ * What the training form offers: each device the check found, and with two working GPUs or more,
+ * all of those at once (Ultralytics' DDP, one training process per GPU), after the last GPU.
+ */
+export function trainingDeviceChoices(runtime: RuntimeStatus | null): DeviceOption[] {
+  const devices = deviceOptions(runtime);
+  const gpus = devices.filter((d) => /^\d+$/.test(d.value) && d.works);
+  if (gpus.length < 2) return devices;
+  const value = gpus.map((d) => d.value).join(',');
+  const all: DeviceOption = { value, label: `All ${gpus.length} GPUs (${value})`, detail: 'one training process per GPU; an automatic batch is 16 a GPU', works: true, reason: null, best: false };
+  const afterGpus = devices.findLastIndex((d) => /^\d+$/.test(d.value)) + 1;
+  return [...devices.slice(0, afterGpus), all, ...devices.slice(afterGpus)];
+}

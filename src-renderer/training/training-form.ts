@@ -8,6 +8,7 @@ import {
   MODEL_FAMILIES,
   MODEL_SIZES,
   OPTIMIZERS,
+  runtimeDeviceProblem,
   TrainingStartInput,
   type ModelFamily,
   type ModelSize,
@@ -185,7 +186,7 @@ export function validateTrainingForm(values: TrainingFormValues, options: { devi
   if (seed === null || seed > 2 ** 31 - 1) errors.seed = 'The seed is a whole number from 0 to 2,147,483,647.';
 
   const device = values.device.trim();
-  if (!/^(auto|cpu|mps|\d+)$/.test(device)) errors.device = 'Choose a device: auto, the CPU, Apple MPS or a GPU.';
+  if (device !== 'auto' && runtimeDeviceProblem(device)) errors.device = 'Choose a device: auto, the CPU, Apple MPS, a GPU or all GPUs.';
   else if (device !== 'auto' && options.devices && !options.devices.includes(device)) errors.device = 'That device did not pass the runtime check; choose another or auto.';
 
   const advanced: Record<string, number | string | boolean> = {};

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError, type TaskType, type TrainingSpec, type AUGMENTATION_PRESETS } from '@shared';
+import { gpuIndices, StudioError, type TaskType, type TrainingSpec, type AUGMENTATION_PRESETS } from '@shared';
 
 type Preset = (typeof AUGMENTATION_PRESETS)[number];
 type Kind = 'number' | 'integer' | 'boolean' | 'string' | 'number-or-boolean' | 'string-or-boolean';
@@ -187,10 +187,13 @@ export function modelStart(spec: TrainingSpec, task: TaskType, bestOfRun: (runId
   return { model: best.path, label: `best.pt of ${best.name}` };
 }
 
-/** `device: 'auto'` resolved with the runtime's best device; batch 'auto' is AutoBatch on CUDA only. */
+/**
+ * `device: 'auto'` resolved with the runtime's best device. Batch 'auto' is AutoBatch on one CUDA
+ * GPU; Ultralytics' AutoBatch does not work on several, so there it is 16 a GPU; else 16.
+ */
 export function deviceAndBatch(spec: TrainingSpec, bestDevice: string | null): { device: string; batch: number } {
   const device = spec.device === 'auto' ? (bestDevice ?? 'cpu') : spec.device;
-  const cuda = /^\d+$/.test(device);
-  const batch = spec.batch === 'auto' ? (cuda ? -1 : 16) : spec.batch;
+  const gpus = gpuIndices(device).length;
+  const batch = spec.batch === 'auto' ? (gpus === 1 ? -1 : 16 * Math.max(1, gpus)) : spec.batch;
   return { device, batch };
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainingStartInput } from '@shared';
 import { DEFAULT_FORM, parseAdvancedValue, validateTrainingForm, type TrainingFormValues } from '../../../src-renderer/training/training-form.js';
+import { trainingDeviceChoices } from '../../../src-renderer/training/devices.js';
 
 const form = (patch: Partial<TrainingFormValues> = {}): TrainingFormValues => ({ ...DEFAULT_FORM, ...patch });
 
@@ -83,6 +84,8 @@ describe('training form', () => {
     expect(validateTrainingForm(form({ device: '1' }), { devices: ['0', 'cpu'] }).errors.device).toMatch(/did not pass/);
     expect(validateTrainingForm(form({ device: 'gpu' })).errors.device).toBeDefined();
     expect(validateTrainingForm(form({ device: '0' }), { devices: ['0', 'cpu'] }).request?.device).toBe('0');
+    expect(validateTrainingForm(form({ device: '0,1' }), { devices: ['0', '1', '0,1', 'cpu'] }).request?.device).toBe('0,1');
+    expect(validateTrainingForm(form({ device: '0,0' })).errors.device).toMatch(/all GPUs/);
   });
 
   it('checks advanced settings row by row', () => {
@@ -110,5 +113,21 @@ describe('training form', () => {
     expect(validateTrainingForm(form({ useSplit: true, split: ['a', '20', '10'] })).errors.split).toMatch(/percentage/);
     // Left off, the project's own split is used: no split in the request.
     expect(validateTrainingForm(form({ useSplit: false, split: ['a', '', ''] })).request).not.toHaveProperty('split');
+  });
+});
+
+describe('the device choices', () => {
+  const gpu = (index: number, works = true) => ({ index, name: `GPU model ${index}`, memory_bytes: 8 * 2 ** 30, capability: '8.6', works, error: works ? null : 'no kernel image' });
+  const runtime = (devices: ReturnType<typeof gpu>[]) =>
+    ({ env: { cuda: { available: true, devices }, mps: { available: false, works: false, error: null }, cpu: { works: true, error: null } }, bestDevice: '0' }) as unknown as Parameters<typeof trainingDeviceChoices>[0];
+
+  it('offers all working GPUs at once after the GPUs, when there are two or more', () => {
+    const choices = trainingDeviceChoices(runtime([gpu(0), gpu(1), gpu(2, false)]));
+    expect(choices.map((c) => c.value)).toEqual(['0', '1', '2', '0,1', 'cpu']);
+    expect(choices[3]).toMatchObject({ label: 'All 2 GPUs (0,1)', works: true });
+  });
+
+  it('offers no such choice with one working GPU', () => {
+    expect(trainingDeviceChoices(runtime([gpu(0), gpu(1, false)])).map((c) => c.value)).toEqual(['0', '1', 'cpu']);
   });
 });

@@ -149,7 +149,8 @@ describe('the training spec', () => {
     expect(RuntimeTrainSpecSchema.safeParse({ ...spec, model: null, resume: true }).success).toBe(true);
     expect(RuntimeTrainSpecSchema.safeParse({ ...spec, model: null }).success).toBe(false);
     expect(RuntimeTrainSpecSchema.safeParse({ ...spec, batch: 0 }).success).toBe(false);
-    expect(RuntimeTrainSpecSchema.safeParse({ ...spec, device: '0,1' }).success).toBe(false);
+    expect(RuntimeTrainSpecSchema.safeParse({ ...spec, device: '0,1' }).success).toBe(true);
+    for (const device of ['0,0', '0,', 'gpu', 'cuda:0', '1,0,1']) expect(RuntimeTrainSpecSchema.safeParse({ ...spec, device }).success, device).toBe(false);
     expect(RuntimeTrainSpecSchema.safeParse({ ...spec, name: '../x' }).success).toBe(false);
   });
 });

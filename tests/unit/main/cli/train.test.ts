@@ -108,7 +108,23 @@ describe('reticle train', () => {
     expect(r.stdout).toMatch(/failed, 0\/2 epochs/);
     expect(r.stdout).toMatch(/error: Training stopped unexpectedly: it was killed \(exit status 137\)/);
     expect(reticle(['train', dir, '--model', 'resnet.h5'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model is an architecture/) });
-    expect(reticle(['train', dir, '--model', 'yolo11n.yaml', '--device', '0,1'], env).code).toBe(2);
+    expect(reticle(['train', dir, '--model', 'yolo11n.yaml', '--device', '0,0'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/names a GPU twice/) });
+    // A CPU-only machine has no GPU 0 or 1.
+    expect(reticle(['train', dir, '--model', 'yolo11n.yaml', '--epochs', '1', '--imgsz', '64', '--device', '0,1'], env).code).toBe(1);
+  }, 120_000);
+
+  it('trains on several GPUs: Ultralytics trains in a process of its own, and the run reports as on one', async () => {
+    // The Ultralytics test double pretends to have two GPUs and, like the real one, trains a
+    // device list in a new process that imports the runtime's trainer class by module path.
+    const env = cliEnv({ ULTRALYTICS_DOUBLE_GPUS: '2' });
+    const dir = await project(env);
+    const r = reticle(['train', dir, '--model', 'yolo11n.yaml', '--epochs', '3', '--imgsz', '64', '--device', '0,1', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const result = lines.find((l) => l.type === 'result') as Extract<Line, { type: 'result' }>;
+    expect(result.run).toMatchObject({ status: 'completed', epochsDone: 3, device: 'cuda:0' });
+    expect(lines.filter((l) => l.type === 'epoch').map((l) => (l as Extract<Line, { type: 'epoch' }>).epoch.epoch)).toEqual([1, 2, 3]);
+    expect(result.artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['best', 'last']));
   }, 120_000);
 });
 

@@ -27,6 +27,13 @@ describe('device and batch', () => {
     expect(deviceAndBatch(spec({ device: 'auto' }), null)).toEqual({ device: 'cpu', batch: 16 });
     expect(deviceAndBatch(spec({ device: '1', batch: 8 }), 'cpu')).toEqual({ device: '1', batch: 8 });
   });
+
+  it("gives several GPUs 16 images a GPU for an automatic batch (Ultralytics' AutoBatch takes one GPU)", () => {
+    expect(deviceAndBatch(spec({ device: '0,1' }), null)).toEqual({ device: '0,1', batch: 32 });
+    expect(deviceAndBatch(spec({ device: '0,1,2,3' }), null)).toEqual({ device: '0,1,2,3', batch: 64 });
+    expect(deviceAndBatch(spec({ device: '0,1', batch: 24 }), null)).toEqual({ device: '0,1', batch: 24 });
+    expect(TrainingStartInput.safeParse({ model: { kind: 'architecture', family: 'yolo11', size: 'n' }, device: '1,1' }).success).toBe(false);
+  });
 });
 
 describe('hyperparameters', () => {
