@@ -11,6 +11,8 @@ The generated file imports it from this module, and its `__init__`, in the rank-
 only there: ranks above 0 get `trainer.stop` from rank 0 through Ultralytics' broadcast), sets up
 the same `TrainingEvents` as a one-GPU run. Everything those callbacks do carries over: progress,
 epochs, checkpoints, the stop file, the resumable copy of last.pt, the final confusion matrix.
+One difference: a stop is applied at the end of an epoch, not between batches (see
+`TrainingEvents.stop_between_batches`).
 
 The processes Ultralytics starts write to this process's stdout descriptor, which the runtime
 has pointed at stderr (the protocol has a descriptor of its own, and subprocesses are not given

@@ -357,6 +357,7 @@ class TrainingEvents:
         clock: Callable[[], float] = time.time,
         progress_interval: float = PROGRESS_INTERVAL_SECONDS,
         confusion_matrix: bool = True,
+        stop_between_batches: bool = True,
     ):
         self.emit = emit
         self.stop = stop
@@ -366,6 +367,10 @@ class TrainingEvents:
         self.clock = clock
         self.progress_interval = progress_interval
         self.want_confusion_matrix = confusion_matrix
+        # Off in a multi-GPU run: a stop set between batches ends the batch loop on rank 0 alone,
+        # and the other ranks would wait in the next batch's all-reduce for ever. There the stop
+        # is set at the epoch's end, which Ultralytics broadcasts to every rank.
+        self.stop_between_batches = stop_between_batches
         self.result: protocol.Message | None = None
         self._t0 = clock()
         self._start_epoch = 0
@@ -442,7 +447,8 @@ class TrainingEvents:
 
     def on_train_batch_end(self, trainer: Any) -> None:
         self._batch += 1
-        self._apply_stop(trainer)
+        if self.stop_between_batches:
+            self._apply_stop(trainer)
         now = self.clock()
         if now - self._last_progress < self.progress_interval:
             return
@@ -670,7 +676,8 @@ def run(spec_path: str, emit: protocol.Emit) -> int:
 
 
 def events_for(emit: protocol.Emit, stop: StopRequest, spec: TrainSpec, model_label: str) -> TrainingEvents:
-    """The callbacks of a run, the same in a one-GPU run and in a multi-GPU run's rank-0 process."""
+    """The callbacks of a run, the same in a one-GPU run and in a multi-GPU run's rank-0 process
+    (except that there a stop waits for the epoch's end)."""
     return TrainingEvents(
         emit,
         stop,
@@ -678,6 +685,7 @@ def events_for(emit: protocol.Emit, stop: StopRequest, spec: TrainSpec, model_la
         requested_device=spec.device,
         resumed=spec.resume,
         confusion_matrix=spec.hyperparameters.get("plots") is not False,
+        stop_between_batches=not ddp.is_multi_gpu(spec.device),
     )
 
 

@@ -439,6 +439,10 @@ class DetectionTrainer:
                 if crash_at == epoch + 1:
                     self._crash()
                 if self.stop and not ignore_stop:
+                    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+                        # The real loop breaks here on this rank alone; the other ranks go on to
+                        # the next batch and wait in its gradient all-reduce for this one forever.
+                        raise RuntimeError("DDP (double): trainer.stop was set between batches on one rank; the others would hang in all-reduce")
                     break
             self.lr = {f"lr/pg{g}": round(0.01 * (1 - epoch / self.epochs) + 1e-4, 6) for g in range(3)}
             self.run_callbacks("on_train_epoch_end")
