@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import protocol
-from .errors import RuntimeFailure, describe
+from .errors import CODES, RuntimeFailure, describe
 
 CONTEXT_ENV = "RETICLE_DDP_CONTEXT"
 RELAY_INTERVAL_SECONDS = 0.1
@@ -196,7 +196,7 @@ class Launch:
         """The rank-0 process's `finished`, or the failure it reported."""
         error = self.relay.kept.get("error")
         if error is not None:
-            raise RuntimeFailure(str(error.get("code", "internal")), str(error.get("message", "")), error.get("hint"))
+            raise _reported(error)
         finished = self.relay.kept.get("finished")
         if finished is None:
             raise RuntimeFailure("internal", "Training on several GPUs ended without reporting its results.", "See the runtime log.")
@@ -206,13 +206,24 @@ class Launch:
         """Why the GPU processes failed: what rank 0 said, else the exit status."""
         error = self.relay.kept.get("error")
         if error is not None:
-            return RuntimeFailure(str(error.get("code", "internal")), str(error.get("message", "")), error.get("hint"))
+            return _reported(error)
         status = getattr(exc, "returncode", None)
         return RuntimeFailure(
             "internal",
             f"A training process on one of the GPUs ended with exit status {status}." if status is not None else f"Training on several GPUs failed: {exc}",
             "The runtime log has each process's output. Try one GPU to see the error plainly.",
         )
+
+
+def _reported(error: protocol.Message) -> RuntimeFailure:
+    """The failure rank 0 reported, as this process sends it."""
+    code = error.get("code")
+    hint = error.get("hint")
+    return RuntimeFailure(
+        code if code in CODES else "internal",
+        str(error.get("message") or "Training on several GPUs failed."),
+        hint if isinstance(hint, str) else None,
+    )
 
 
 class _Rank0:
