@@ -97,7 +97,7 @@ function linearTaps(src: number, dst: number, clampEdge: boolean): Taps {
  * source rows (clamped as OpenCV clamps them, keeping the weights) with theirs. The clamped last
  * column reads its one pixel twice, the second time with weight 0.
  */
-interface ResizePlan {
+export interface ResizePlan {
   off0: Int32Array;
   off1: Int32Array;
   a0: Int32Array;
@@ -109,7 +109,7 @@ interface ResizePlan {
   b1: Int32Array;
 }
 
-function resizePlan(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, channels: number): ResizePlan {
+export function resizePlan(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, channels: number): ResizePlan {
   const cols = linearTaps(srcWidth, dstWidth, true);
   // Rows are not clamped here: OpenCV clamps the row index and keeps the weights.
   const rows = linearTaps(srcHeight, dstHeight, false);
@@ -178,16 +178,10 @@ export interface LetterboxTensor {
 /** 0–255 → 0–1 as float32 division gives it. */
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
-/**
- * The model input for an image: letterboxed into `shape` ([height, width]) and laid out as a
- * (1, 3, height, width) float32 tensor. Writes into `into` when given (length 3 × h × w). The
- * resized rows go straight into the tensor's planes; only the padding is filled with grey.
- */
-export function letterboxTensor(image: RgbImage, shape: [number, number], into?: Float32Array): LetterboxTensor {
-  const params = letterboxParams(image.width, image.height, shape);
-  const [outH, outW] = shape;
+/** Fills the grey around the resized image in each of the tensor's three planes. */
+export function fillPadding(tensor: Float32Array, params: LetterboxParams): void {
+  const [outH, outW] = params.shape;
   const plane = outH * outW;
-  const tensor = into ?? new Float32Array(3 * plane);
   const { newWidth: w, newHeight: h, left, top } = params;
   const grey = UNIT[PAD_VALUE];
   for (let c = 0; c < 3; c++) {
@@ -201,6 +195,20 @@ export function letterboxTensor(image: RgbImage, shape: [number, number], into?:
       }
     }
   }
+}
+
+/**
+ * The model input for an image: letterboxed into `shape` ([height, width]) and laid out as a
+ * (1, 3, height, width) float32 tensor. Writes into `into` when given (length 3 × h × w). The
+ * resized rows go straight into the tensor's planes; only the padding is filled with grey.
+ */
+export function letterboxTensor(image: RgbImage, shape: [number, number], into?: Float32Array): LetterboxTensor {
+  const params = letterboxParams(image.width, image.height, shape);
+  const [outH, outW] = shape;
+  const plane = outH * outW;
+  const tensor = into ?? new Float32Array(3 * plane);
+  const { newWidth: w, newHeight: h, left, top } = params;
+  fillPadding(tensor, params);
   const plane2 = 2 * plane;
   if (w === image.width && h === image.height) {
     const data = image.data;

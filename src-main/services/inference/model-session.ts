@@ -22,6 +22,7 @@ import {
 import { classifyTensor } from './classify-transform.js';
 import { decodeForInference } from './image-decode.js';
 import { letterboxTensor, type RgbImage } from './letterbox.js';
+import { SimdLetterbox } from './letterbox-simd.js';
 import { decodeClassify, decodeDetect, decodeEnd2end, outputLayout, topK, type OutputLayout } from './model-output.js';
 import { readOnnxMetadata, ultralyticsMetadata } from './onnx-metadata.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
@@ -54,6 +55,8 @@ const now = () => performance.now();
 export class ModelSession {
   /** The input tensor's buffer, reused: `exclusive` keeps one image at a time in it. */
   private input: Float32Array | null = null;
+  /** The letterbox on WebAssembly SIMD (its memory holds the input tensor); null without SIMD. */
+  private simd: SimdLetterbox | null | undefined;
   private turn: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -182,6 +185,8 @@ export class ModelSession {
   prepare(image: RgbImage) {
     const [h, w] = this.info.imgsz;
     if (this.layout.task === 'classify') return { tensor: classifyTensor(image, [h, w]), params: null };
+    if (this.simd === undefined) this.simd = SimdLetterbox.create();
+    if (this.simd) return this.simd.tensor(image, [h, w]);
     this.input ??= new Float32Array(3 * h * w);
     return letterboxTensor(image, [h, w], this.input);
   }

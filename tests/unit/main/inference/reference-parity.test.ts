@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyTensor } from '../../../../src-main/services/inference/classify-transform.js';
 import { decodeForInference } from '../../../../src-main/services/inference/image-decode.js';
 import { letterboxTensor, resizeLinearCv } from '../../../../src-main/services/inference/letterbox.js';
+import { SimdLetterbox } from '../../../../src-main/services/inference/letterbox-simd.js';
 import { tempDir } from '../../helpers/images.js';
 import { MODELS_DIR } from './fixtures.js';
 
@@ -87,10 +88,16 @@ for f in sys.argv[4:]:
         [path.join(MODELS_DIR, 'images'), dir, String(size), ...files],
       );
       for (const f of files) {
-        const { tensor } = letterboxTensor(await decodeForInference(path.join(MODELS_DIR, 'images', f)), [size, size]);
+        const image = await decodeForInference(path.join(MODELS_DIR, 'images', f));
         const theirs = new Uint8Array(fs.readFileSync(path.join(dir, `${f}.${size}`)));
-        const first = theirs.findIndex((v, k) => Math.round(tensor[k] * 255) !== v);
-        expect(first, `${f} at ${size}: first difference at ${first}`).toBe(-1);
+        // The JavaScript letterbox and the SIMD one that predictions use.
+        for (const [which, { tensor }] of [
+          ['js', letterboxTensor(image, [size, size])],
+          ['simd', SimdLetterbox.create()!.tensor(image, [size, size])],
+        ] as const) {
+          const first = theirs.findIndex((v, k) => Math.round(tensor[k] * 255) !== v);
+          expect(first, `${f} at ${size} (${which}): first difference at ${first}`).toBe(-1);
+        }
       }
     }
   });
