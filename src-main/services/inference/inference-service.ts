@@ -383,7 +383,9 @@ export class InferenceService {
       iou: input.iou,
       maxDet: input.maxDet,
       topK: input.topK ?? 5,
-      floor: Math.min(CANDIDATE_FLOOR, input.conf),
+      // Candidates below conf are kept only for the preview's sliders; otherwise they are cut
+      // before sorting and NMS, as Ultralytics does.
+      floor: input.candidates ? Math.min(CANDIDATE_FLOOR, input.conf) : input.conf,
       candidates: input.candidates ?? false,
       classIds: model.classMapping.map((m) => m.classId),
     };

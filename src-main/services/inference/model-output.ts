@@ -71,23 +71,25 @@ export function decodeDetect(out: Float32Array, dims: readonly number[], params:
   const channels = dims[1];
   const anchors = dims[2];
   const nc = channels - 4;
-  const best = new Float32Array(anchors).fill(-Infinity);
-  const bestClass = new Int32Array(anchors);
-  // Class-major layout: walk each class's row once, keeping the best per anchor.
+  // Class-major layout: walk each class's row once, marking the anchors with a score above the
+  // floor (few, past an untrained model's first epochs, so the branch is rarely taken)...
+  const above = new Uint8Array(anchors);
   for (let c = 0; c < nc; c++) {
     const row = (4 + c) * anchors;
-    for (let a = 0; a < anchors; a++) {
-      const s = out[row + a];
-      if (s > best[a]) {
-        best[a] = s;
-        bestClass[a] = c;
-      }
-    }
+    for (let a = 0; a < anchors; a++) if (out[row + a] > floor) above[a] = 1;
   }
+  // ...then the best class of those alone (the first of equal scores, as argmax gives it).
   const rows: number[][] = [];
   for (let a = 0; a < anchors; a++) {
-    const conf = best[a];
-    if (!(conf > floor)) continue;
+    if (!above[a]) continue;
+    let conf = -Infinity;
+    let cls = 0;
+    for (let c = 0, i = 4 * anchors + a; c < nc; c++, i += anchors) {
+      if (out[i] > conf) {
+        conf = out[i];
+        cls = c;
+      }
+    }
     const cx = out[a];
     const cy = out[anchors + a];
     const w = out[2 * anchors + a];
@@ -98,7 +100,7 @@ export function decodeDetect(out: Float32Array, dims: readonly number[], params:
       (cx + w / 2 - params.left) / params.gain,
       (cy + h / 2 - params.top) / params.gain,
       conf,
-      bestClass[a],
+      cls,
     ]);
   }
   const data = sortRows(rows);

@@ -120,6 +120,27 @@ describe('decoding outputs', () => {
     expect(second[5]).toBe(0);
   });
 
+  it('takes each anchor’s best class over all classes, the first of equal scores, whichever class clears the floor', () => {
+    const anchors = 4;
+    const classes = 5;
+    const out = new Float32Array((4 + classes) * anchors).fill(0.0001);
+    out.fill(10, 0, 4 * anchors); // every box 10 × 10 at (10, 10)
+    const score = (c: number, a: number, v: number) => (out[(4 + c) * anchors + a] = v);
+    score(4, 0, 0.5); // the last class alone clears the floor
+    score(1, 1, 0.4); // a tie: class 1 comes first
+    score(3, 1, 0.4);
+    score(0, 2, 0.3); // the floor is cleared by class 0, but class 2 scores higher
+    score(2, 2, 0.35);
+    score(2, 3, Number.NaN); // NaN is never a candidate
+    const r = decodeDetect(out, [1, 4 + classes, anchors], params, 0.25);
+    const rows = Array.from({ length: r.data.length / 6 }, (_, i) => r.data.slice(i * 6 + 4, i * 6 + 6));
+    expect(rows).toEqual([
+      [0.5, 4],
+      [expect.closeTo(0.4, 6), 1],
+      [expect.closeTo(0.35, 6), 2],
+    ]);
+  });
+
   it('reads an end-to-end head (1, k, 6) in its own order, above the floor', () => {
     const out = Float32Array.from([10, 30, 20, 40, 0.9, 1, 0, 0, 0, 0, 0.0001, 0, 0, 25, 100, 75, 0.4, 0]);
     const r = decodeEnd2end(out, [1, 3, 6], params, 0.001);

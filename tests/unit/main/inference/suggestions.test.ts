@@ -209,5 +209,11 @@ describe('auto-label', () => {
     const cls = await classIds(api);
     for (const d of got.detections!) expect(d.classId).toBe(cls[d.className]);
     for (const key of ['decode', 'preprocess', 'inference', 'postprocess'] as const) expect(got.timings[key]).toBeGreaterThanOrEqual(0);
+    expect(got.candidates!.floor).toBe(0.001);
+    // Without candidates, those below conf are cut before NMS: the detections are the same.
+    const plain = await api.inference.predict({ modelPath: model('yolo11-detect.onnx'), imageIds: [ids[1]], conf: 0.25 });
+    expect(plain.images[0].candidates).toBeUndefined();
+    expect(plain.images[0].detections).toEqual(got.detections);
+    expect(got.detections!.length).toBeGreaterThan(0);
   });
 });
