@@ -4,7 +4,7 @@
  * grey becomes RGB, as cv2's IMREAD_COLOR does; embedded ICC profiles are ignored, as cv2 ignores
  * them, so a model sees the pixel values it was trained on.
  */
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { StudioError } from '@shared';
@@ -15,7 +15,9 @@ import type { RgbImage } from './letterbox.js';
 export async function decodeForInference(file: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(file);
+    // Read at once: this runs in the inference worker, whose thread is there to block, and
+    // fs.promises.readFile would hop to the thread pool four times (open, stat, read, close).
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new StudioError('not_found', `${file} does not exist.`);

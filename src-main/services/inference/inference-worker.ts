@@ -6,7 +6,7 @@
  * Sessions are cached by model path (a changed file is loaded afresh), at most a few at once.
  * Every request is answered, failures as `{ code, message }`, and the worker keeps serving.
  */
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { StudioError, toErrorPayload, type ExecutionProvider } from '@shared';
 import { ModelSession, timedDecode } from './model-session.js';
@@ -16,10 +16,19 @@ const MAX_SESSIONS = 4;
 const sessions = new Map<string, ModelSession>();
 const loading = new Map<string, Promise<ModelSession>>();
 
+function statOrNull(path: string): fs.Stats | null {
+  try {
+    return fs.statSync(path);
+  } catch {
+    return null;
+  }
+}
+
 async function session(path: string, providers: ExecutionProvider[]): Promise<ModelSession> {
   const cached = sessions.get(path);
   if (cached) {
-    const stat = await fsp.stat(path).catch(() => null);
+    // A stat at once, not through the thread pool: this thread is there to block.
+    const stat = statOrNull(path);
     if (stat && stat.mtimeMs === cached.mtimeMs) {
       // Most recently used last.
       sessions.delete(path);
