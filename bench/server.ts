@@ -7,8 +7,8 @@
  *
  * - baseline: `GET /api/health` (no database, no token check), measured in the same run;
  * - `GET /api/projects` (token check + the caller's 51 projects with counts);
- * - `GET /api/projects/:id/labels?limit=100` and `?limit=1000` (the studio's pull page), asking
- *   for gzip as the studio's fetch does;
+ * - `GET /api/projects/:id/labels?limit=100`, `?limit=250` (the studio's pull page, PULL_PAGE) and
+ *   `?limit=1000` (the largest page the server gives), asking for gzip as the studio's fetch does;
  * - each first with the read cache off (every request a query), then on (the default), and the
  *   1,000 page once more without gzip;
  * - `labels?limit=100` while an annotator pushes 5 times a second (each push empties the cache).
@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { PULL_PAGE } from '@shared';
 import { startServer } from '../src-server/app.js';
 import { hashPassword, verifyPassword } from '../src-server/auth/passwords.js';
 
@@ -173,13 +174,15 @@ try {
     return result;
   }
 
-  // The studio's client is Node's fetch, which sends this; pages of 1,000 images then go gzipped.
+  // The studio's client is Node's fetch, which sends this; pages of images then go gzipped.
   const studio = { ...headers, 'accept-encoding': 'gzip, deflate' };
   const cases = [
     { name: 'GET /api/projects (51 projects)', path: '/api/projects', headers: studio },
     { name: 'GET labels?limit=100', path: `/api/projects/${big}/labels?limit=100`, headers: studio },
-    { name: 'GET labels?limit=1000 (the studio\'s page)', path: `/api/projects/${big}/labels?limit=1000`, headers: studio },
+    { name: `GET labels?limit=${PULL_PAGE} (the studio's page)`, path: `/api/projects/${big}/labels?limit=${PULL_PAGE}`, headers: studio },
+    { name: 'GET labels?limit=1000 (the largest page)', path: `/api/projects/${big}/labels?limit=1000`, headers: studio },
   ];
+  const LARGEST = 3;
 
   // Warm the JIT a little before measuring.
   await autocannon({ url: `${url}/api/projects`, connections: 10, duration: 1, headers });
@@ -225,7 +228,7 @@ try {
 
   // The same bytes from a bare server: how much of the big page's time is just moving its bytes.
   console.log('a bare node:http server sending the same bytes as the 1,000 page (no framework, token or database):');
-  const page = await fetch(`${url}${cases[2].path}`, { headers: { authorization: headers.authorization, 'accept-encoding': 'identity' } });
+  const page = await fetch(`${url}${cases[LARGEST].path}`, { headers: { authorization: headers.authorization, 'accept-encoding': 'identity' } });
   const pageBytes = Buffer.from(await page.arrayBuffer());
   const gzipped = zlib.gzipSync(pageBytes, { level: 6 });
   const bare: CannonResult[] = [];
@@ -252,9 +255,13 @@ try {
     );
   });
   console.log(
-    `  labels?limit=1000: ${(reads[2].result.requests.average / bare[0].requests.average).toFixed(2)}× the req/s of a bare server sending the same gzipped bytes ` +
-      `(p99 ${fmt(reads[2].result.latency.p99)} against ${fmt(bare[0].latency.p99)} ms); without gzip ${(identity.requests.average / bare[1].requests.average).toFixed(2)}× ` +
+    `  labels?limit=1000: ${(reads[LARGEST].result.requests.average / bare[0].requests.average).toFixed(2)}× the req/s of a bare server sending the same gzipped bytes ` +
+      `(p99 ${fmt(reads[LARGEST].result.latency.p99)} against ${fmt(bare[0].latency.p99)} ms); without gzip ${(identity.requests.average / bare[1].requests.average).toFixed(2)}× ` +
       `(p99 ${fmt(identity.latency.p99)} against ${fmt(bare[1].latency.p99)} ms)`,
+  );
+  const pageImages = (i: number) => Number(new URL(cases[i].path, url).searchParams.get('limit'));
+  console.log(
+    `  images a second pulled, by page size: ${[1, 2, LARGEST].map((i) => `${pageImages(i)}: ${Math.round(reads[i].result.requests.average * pageImages(i))}`).join(', ')}`,
   );
   console.log(`  labels?limit=100 under pushes: p99 ${fmt(mixed.latency.p99)} ms (${mixed.latency.p99 < 50 ? 'under' : 'over'} 50 ms)`);
 

@@ -100,6 +100,12 @@ export type ProjectMember = z.infer<typeof ProjectMember>;
 
 /** At most this many hashes or images in one request; clients batch. */
 export const SYNC_BATCH = 1000;
+/**
+ * Images per pull page: the studio's, and the server's default. At 100 studios pulling at once a
+ * page of 250 answers in p99 30 ms on two cores, and moves more images a second than pages of
+ * 1,000 (p99 160–200 ms): see bench:server.
+ */
+export const PULL_PAGE = 250;
 
 export const MissingMediaBody = z.object({ hashes: z.array(ContentHash).max(SYNC_BATCH) }).strict();
 export const MissingMediaAnswer = z.object({ missing: z.array(ContentHash) });
@@ -154,7 +160,7 @@ export const PushLabelsAnswer = z.object({
 export type PushLabelsAnswer = z.infer<typeof PushLabelsAnswer>;
 
 /** `GET /api/projects/:id/labels?since=N&limit=M` */
-export const PullLabelsQuery = z.object({ since: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().positive().max(SYNC_BATCH).default(SYNC_BATCH) });
+export const PullLabelsQuery = z.object({ since: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().positive().max(SYNC_BATCH).default(PULL_PAGE) });
 export const PullLabelsAnswer = z.object({
   classes: z.array(WireClass),
   images: z.array(ServerImage),

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SYNC_BATCH, StudioError, type ServerImage, type SyncReport } from '@shared';
+import { PULL_PAGE, StudioError, type ServerImage, type SyncReport } from '@shared';
 import { runImport } from '../import/pipeline.js';
 import type { ImportPlan } from '../import/plan.js';
 import { SyncState } from './sync-state.js';
@@ -22,7 +22,7 @@ import { eachLimited, emptyReport, megabytes, type SyncRun, type SyncTarget } fr
 const DOWNLOADS_AT_ONCE = 4;
 
 export interface PullOptions {
-  /** Images per page (the server's maximum by default). */
+  /** Images per page (PULL_PAGE by default). */
   pageSize?: number;
 }
 
@@ -33,7 +33,7 @@ export async function pullProject(target: SyncTarget, run: SyncRun, options: Pul
   const link = state.requireLink();
   const report = emptyReport('pull', link.remoteProjectId);
   const task = store.info().task;
-  const pageSize = options.pageSize ?? SYNC_BATCH;
+  const pageSize = options.pageSize ?? PULL_PAGE;
   const staging = path.join(store.paths.staging, `pull-${randomBytes(6).toString('hex')}`);
 
   const remote = await run.client.getProject(link.remoteProjectId, run.signal);

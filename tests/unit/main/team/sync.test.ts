@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PULL_PAGE } from '@shared';
 import { addImages, label, makeProject, newEmail, PASSWORD, scratch, snapshot, startTeamServer, teamStudio, type ProjectSnapshot, type TeamServer, type TeamStudio } from './team-fixture.js';
 
 let server: TeamServer;
@@ -76,6 +77,25 @@ describe('push and pull', () => {
     expect(bob.studio.session.require().info.name).toBe('birds');
     expect(await bob.api.sync.status()).toMatchObject({ pendingChanges: 0, conflicts: 0, connection: 'online', link: { remoteProjectId } });
     expect(await alice.api.sync.status()).toMatchObject({ pendingChanges: 0, conflicts: 0 });
+  });
+
+  it('pulls a project of more images than one pull page, page after page', async () => {
+    const alice = await teamStudio();
+    const email = newEmail('alice');
+    await alice.api.account.register({ serverUrl: server.url, email, password: PASSWORD, name: 'Alice' });
+    const parent = scratch();
+    await alice.api.projects.create({ dir: path.join(parent, 'many'), name: 'many', task: 'detect' });
+    const count = PULL_PAGE + 12;
+    for (let first = 0; first < count; first += 30) {
+      const seeds = Array.from({ length: Math.min(30, count - first) }, (_, i) => 1000 + first + i);
+      // makeImage repeats itself every 256 seeds: a second width keeps every image distinct.
+      await addImages(alice.api, parent, seeds.map((seed) => ({ seed, width: 64 + Math.floor((seed - 1000) / 200), boxes: [{ class: seed % 2 ? 'cat' : 'dog', x: 1, y: 1, w: 4, h: 3 }] })));
+    }
+    expect(await alice.sync('push')).toMatchObject({ imagesSent: count, mediaUploaded: count, failed: [] });
+    const bob = await cloneOn(email, (await alice.api.sync.status()).link!.remoteProjectId);
+    const theirs = await snapshot(bob.studio);
+    expect(Object.keys(theirs.images)).toHaveLength(count);
+    expectSameProject(theirs, await snapshot(alice.studio));
   });
 
   it('sends only new media and changed labels the next time, and nothing when nothing changed', async () => {
