@@ -4,6 +4,7 @@
  * - whole path: one `inference.predict` call per image through the contract (read + decode with
  *   sharp, letterbox, session.run, decode + NMS + scale back, the worker round trip), median ms;
  * - session.run alone: the same model in the same worker on one prepared tensor, median ms;
+ * - the letterbox alone: the WebAssembly SIMD kernel predictions use, against the JavaScript one;
  * - the main event loop's delay while images are predicted back to back (the studio's window
  *   must stay responsive while the preview or auto-label works);
  * - auto-label throughput: a project's unlabeled images, suggestions stored.
@@ -21,6 +22,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { JobResult } from '@shared';
+import { decodeForInference } from '../src-main/services/inference/image-decode.js';
+import { letterboxTensor } from '../src-main/services/inference/letterbox.js';
+import { SimdLetterbox } from '../src-main/services/inference/letterbox-simd.js';
 import { createStudio } from '../src-main/studio.js';
 import { createDirectClient } from '../src-main/transports/direct.js';
 
@@ -130,6 +134,24 @@ async function main(): Promise<void> {
       `  one image per call, stages p50 ms: decode ${median(stages.decode).toFixed(1)}, preprocess ${median(stages.preprocess).toFixed(1)}, inference ${median(stages.inference).toFixed(1)}, postprocess ${median(stages.postprocess).toFixed(1)}\n`,
     );
     process.stdout.write(`whole path, streamed (${perCall} images per call, decode overlapped): ${st.toFixed(1)} ms per image; overhead ${pct(st)} (target ≤ 15%)\n`);
+
+    // The letterbox alone, on this thread: the SIMD kernel predictions use, against the
+    // JavaScript version it replaced (the same tensor to the bit).
+    const frame = await decodeForInference(files[0]);
+    const simd = SimdLetterbox.create();
+    const timeLetterbox = (f: () => unknown) => {
+      for (let i = 0; i < 10; i++) f();
+      const ts: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const t = performance.now();
+        f();
+        ts.push(performance.now() - t);
+      }
+      return median(ts);
+    };
+    const js = timeLetterbox(() => letterboxTensor(frame, [info.imgsz[0], info.imgsz[1]]));
+    const wasm = simd ? timeLetterbox(() => simd.tensor(frame, [info.imgsz[0], info.imgsz[1]])) : NaN;
+    process.stdout.write(`letterbox alone, p50: SIMD ${wasm.toFixed(2)} ms, JavaScript ${js.toFixed(2)} ms (${(js / wasm).toFixed(1)}× faster)\n`);
 
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
