@@ -8,6 +8,9 @@
  * vertical pass's rounding as OpenCV's vector code does it (16-bit halves of the products, then
  * a rounding shift by 2), which the OpenCV in Ultralytics' environment applies to whole rows.
  * Models were trained on what cv2 produced, so the same input gives the same confidences.
+ *
+ * Predictions run the same arithmetic on WebAssembly SIMD (letterbox-simd.ts); this version is
+ * its reference in the tests, and what runs where an engine has no WebAssembly SIMD.
  */
 
 export interface RgbImage {
