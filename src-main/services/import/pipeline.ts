@@ -52,11 +52,14 @@ interface PendingWrite {
   image?: { hash: string; ext: string; format: string; width: number; height: number; bytes: number; dhash: string | null };
   existingId?: number;
   /**
-   * Labels for a copy of a file another worker of this run claimed first: they go to that image
-   * once it is stored, if it has none (which copy is claimed first depends on timing).
+   * A copy of a file another worker of this run claimed first (which copy is claimed first
+   * depends on timing). Its labels go to that image once it is stored, if it has none; and if
+   * this copy comes first in the folder, it is the one the image is stored as.
    */
   copyOf?: string;
   annotations: NewAnnotation[];
+  /** For a copy: `annotations` are already this file's labels in pixels (and their failures reported). */
+  labelsReady?: boolean;
 }
 
 export async function runImport(store: ProjectStore, media: MediaStore, plan: ImportPlan, options: ImportOptions = {}): Promise<ImportReport> {
@@ -128,7 +131,7 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
         if (!target) return false;
         if (target.annotationCount > 0 || target.status === 'done') return true;
         w.existingId = target.id;
-        w.annotations = toAnnotations(w.planned, target.width, target.height, task, classIds, failures, display(w.planned.path));
+        if (!w.labelsReady) w.annotations = toAnnotations(w.planned, target.width, target.height, task, classIds, failures, display(w.planned.path));
       }
       let imageId = w.existingId;
       if (w.image) {
@@ -138,14 +141,29 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
           duplicates++;
           return true;
         }
+        // Files are applied in the folder's order: copies of these bytes waiting here come before
+        // this file, and the first of them is the one stored, whichever a worker reached first.
+        const hash = w.image.hash;
+        const earlier = labelsForCopies.filter((c) => c.copyOf === hash);
+        const first = earlier.shift();
+        const as = first?.planned ?? w.planned;
         imageId = store.images.insert({
           ...w.image,
-          name: path.basename(w.planned.path),
-          originalPath: display(w.planned.path),
-          status: w.planned.labeled ? 'done' : 'new',
-          split: w.planned.split ?? null,
+          name: path.basename(as.path),
+          originalPath: display(as.path),
+          status: as.labeled ? 'done' : 'new',
+          split: as.split ?? null,
         });
         imported++;
+        if (first) {
+          const labels = toAnnotations(first.planned, w.image.width, w.image.height, task, classIds, failures, display(first.planned.path));
+          if (labels.length > 0) annotations += store.annotations.insertMany(imageId, labels);
+          // The other copies, this file last, fill it in the folder's order if it has no labels yet.
+          for (let k = labelsForCopies.length - 1; k >= 0; k--) if (labelsForCopies[k].copyOf === hash) labelsForCopies.splice(k, 1);
+          for (const c of earlier) apply(c);
+          apply({ planned: w.planned, copyOf: hash, annotations: w.annotations, labelsReady: true });
+          return true;
+        }
       } else if (w.planned.labeled && imageId !== undefined) {
         store.images.setStatus([imageId], 'done');
         if (w.planned.split) store.images.setSplits([{ id: imageId, split: w.planned.split }]);
@@ -173,9 +191,10 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
         // import must add nothing.
         if (existing && planned.labeled && existing.annotationCount === 0 && existing.status !== 'done') {
           write = { planned, existingId: existing.id, annotations: toAnnotations(planned, existing.width, existing.height, task, classIds, failures, shown) };
-        } else if (!existing && planned.labeled) {
-          // Another file of this import has the same bytes and was claimed first: if that copy
-          // comes without labels, these fill it, whichever copy a worker happened to reach first.
+        } else if (!existing) {
+          // Another file of this import has the same bytes and was claimed first: whichever copy
+          // a worker happened to reach first, the first in the folder is stored, and the labels
+          // of the others fill it if it has none.
           write = { planned, copyOf: hash, annotations: [] };
         }
         return;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
 import { runImport } from '../../../../src-main/services/import/pipeline.js';
@@ -88,6 +88,40 @@ describe('runImport', () => {
     const again = await runImport(store, media, plan([plain(path.join(src, 'a-copy.jpg')), labeled], ['cat']), { concurrency: 1 });
     expect(again).toMatchObject({ imported: 0, duplicates: 2, annotations: 0 });
     expect(store.annotations.count()).toBe(1);
+    store.dispose();
+  });
+
+  it('stores the first copy in the folder’s order, with its name and labels, though a worker reached a later copy first', async () => {
+    const src = tempDir();
+    const a = await makeImage(path.join(src, 'a.jpg'), { width: 100, height: 50, seed: 5 });
+    const copy = path.join(src, 'z-copy.jpg');
+    const other = path.join(src, 'z-other.jpg');
+    fs.copyFileSync(a, copy);
+    fs.copyFileSync(a, other);
+    const box = (x: number) => ({ kind: 'box' as const, className: 'cat', x, y: 5, w: 20, h: 10, normalized: false });
+    const items: PlannedImage[] = [
+      { path: a, split: 'train', labels: [box(10)], labeled: true },
+      plain(copy),
+      { path: other, split: 'val', labels: [box(50)], labeled: true },
+    ];
+    // The first file's read waits until a worker has finished a later copy: that copy is claimed first.
+    let laterDone!: () => void;
+    const later = new Promise<void>((resolve) => (laterDone = resolve));
+    const stat = fs.promises.stat;
+    const spy = vi.spyOn(fs.promises, 'stat').mockImplementation((async (file: fs.PathLike, ...rest: unknown[]) => {
+      if (file === a) await later;
+      return (stat as (...args: unknown[]) => Promise<fs.Stats>)(file, ...rest);
+    }) as typeof fs.promises.stat);
+    const { store, media } = project();
+    try {
+      const report = await runImport(store, media, plan(items, ['cat']), { concurrency: 2, onProgress: (p) => p.done >= 1 && laterDone() });
+      expect(report).toMatchObject({ imported: 1, duplicates: 2, annotations: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    const [img] = [...store.images.iterate()];
+    expect(img).toMatchObject({ name: 'a.jpg', originalPath: a, status: 'done', split: 'train', annotationCount: 1 });
+    expect(store.annotations.forImage(img.id).map((b) => (b.kind === 'box' ? b.x : null))).toEqual([10]);
     store.dispose();
   });
 
