@@ -1,5 +1,5 @@
 ;; The letterbox's resize, in WebAssembly SIMD: the same arithmetic as `letterboxTensor` in
-;; letterbox.ts (OpenCV's INTER_LINEAR fixed point, bit for bit), four to five times faster.
+;; letterbox.ts (OpenCV's INTER_LINEAR fixed point, bit for bit), 3.3 times faster (bench:predict).
 ;; letterbox-simd.ts lays out memory and calls `resize_rgb_planes`; this file is compiled into
 ;; letterbox-kernel.generated.ts by `npm run build:wasm`, and a test checks the two agree.
 ;;
