@@ -10,6 +10,7 @@ import { pickDirectory } from './electron/dialogs.js';
 import { registerPrivilegedSchemes } from './electron/protocols.js';
 import { createElectronSettings } from './electron/settings.js';
 import { createKeychainSecrets } from './electron/secret-store.js';
+import { utilityInferenceProcess } from './electron/inference-process.js';
 import { userDataDir } from './electron/paths.js';
 
 // Electron accepts privileged schemes only before the app is ready, so first of all.
@@ -21,8 +22,16 @@ const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 runDesktopApp({
   // The managed Python runtime lives in the user-data folder, beside the settings.
   // The team server's tokens go to the OS keychain, never to the settings.
+  // Models run in a utility process, so a native crash there does not end the app.
   createStudio: () =>
-    createStudio({ mode: 'desktop', settings: createElectronSettings(), pickDirectory, dataDir: userDataDir(), secrets: createKeychainSecrets(userDataDir()) }),
+    createStudio({
+      mode: 'desktop',
+      settings: createElectronSettings(),
+      pickDirectory,
+      dataDir: userDataDir(),
+      secrets: createKeychainSecrets(userDataDir()),
+      inference: { launchWorker: utilityInferenceProcess },
+    }),
   rendererDir: path.join(distDir, 'renderer'),
   preloadPath: path.join(distDir, 'preload', 'preload.cjs'),
 });

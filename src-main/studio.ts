@@ -16,6 +16,7 @@ import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/r
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
 import { TrainingService } from './services/training/training-service.js';
 import { InferenceService } from './services/inference/inference-service.js';
+import type { InferenceProcessLauncher } from './services/inference/inference-process.js';
 import { ExternalImages } from './services/media/external-images.js';
 
 export const STUDIO_VERSION = '0.1.0';
@@ -39,8 +40,11 @@ export interface StudioOptions {
   runtime?: Pick<RuntimeServiceOptions, 'env' | 'checkTimeoutMs' | 'installSteps' | 'detectHardware'>;
   /** How long a stopped run, or one stopped because the studio closes, may take before it is killed. */
   training?: { stopGraceMs?: number; shutdownGraceMs?: number };
-  /** Inference details for tests and benchmarks: execution providers to try, the worker script. */
-  inference?: { providers?: ExecutionProvider[]; workerScript?: string };
+  /**
+   * Inference details: execution providers to try and the worker script (tests and benchmarks),
+   * how the worker's process starts (the desktop app: an Electron utility process).
+   */
+  inference?: { providers?: ExecutionProvider[]; workerScript?: string; launchWorker?: InferenceProcessLauncher };
   /**
    * Where the team server's tokens are kept. The desktop app passes one backed by safeStorage;
    * default: an AES-256-GCM file under `dataDir` (never the settings file).

@@ -15,7 +15,7 @@ import type { RgbImage } from './letterbox.js';
 export async function decodeForInference(file: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
   let bytes: Buffer;
   try {
-    // Read at once: this runs in the inference worker, whose thread is there to block, and
+    // Read at once: this runs in the inference worker, whose process is there to block, and
     // fs.promises.readFile would hop to the thread pool four times (open, stat, read, close).
     bytes = fs.readFileSync(file);
   } catch (err) {

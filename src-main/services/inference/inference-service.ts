@@ -31,6 +31,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { TrainingService } from '../training/training-service.js';
 import { runPaths } from '../training/supervisor.js';
 import type { ProjectStore } from '../store/project-store.js';
+import type { InferenceProcessLauncher } from './inference-process.js';
 import { InferenceWorkerClient } from './inference-worker-client.js';
 import { SuggestionRepository, type NewSuggestion } from './suggestion-repository.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
@@ -58,6 +59,8 @@ export interface InferenceServiceOptions {
   providers?: ExecutionProvider[];
   /** The worker script (tests); default: shipped beside the bundle or built from the sources. */
   workerScript?: string;
+  /** How the worker's process starts: the desktop app's utility process; default a Node fork. */
+  launchWorker?: InferenceProcessLauncher;
 }
 
 /** Images sent to the worker at once: small enough for progress and cancel to feel immediate. */
@@ -93,7 +96,7 @@ export class InferenceService {
   private readonly loaded = new Map<string, { model: LoadedModel; mtimeMs: number; size: number; worker: number }>();
 
   constructor(private readonly options: InferenceServiceOptions) {
-    this.worker = new InferenceWorkerClient({ script: options.workerScript });
+    this.worker = new InferenceWorkerClient({ script: options.workerScript, launch: options.launchWorker });
     this.providers = options.providers ?? defaultProviders();
   }
 

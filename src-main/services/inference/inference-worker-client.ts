@@ -1,11 +1,12 @@
 /**
- * The main thread's side of the inference worker: requests by id, answers as promises. The
- * worker starts on first use; if it dies (a native crash, an out-of-memory), the requests it held
- * fail with a clear error and the next request starts a fresh worker, which loads its models again.
- * An idle worker does not keep the process alive.
+ * The studio's side of the inference worker: requests by id, answers as promises. The worker is
+ * a process of its own (inference-process.ts) and starts on first use; if it dies (a native
+ * crash, an out-of-memory, a kill), the requests it held fail with a clear error and the next
+ * request starts a fresh one, which loads its models again. An idle worker does not keep the
+ * studio's process alive.
  */
-import { Worker } from 'node:worker_threads';
 import { StudioError, type ErrorPayload } from '@shared';
+import { forkInferenceProcess, type InferenceProcess, type InferenceProcessLauncher } from './inference-process.js';
 import { resolveWorkerScript } from './worker-script.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -19,18 +20,27 @@ interface Pending {
 export interface InferenceWorkerOptions {
   /** The worker script; default: shipped beside the bundle, or built from the sources. */
   script?: string;
+  /** How the worker's process is started; default: a child Node process. */
+  launch?: InferenceProcessLauncher;
 }
 
 export class InferenceWorkerClient {
-  private worker: Worker | null = null;
-  private starting: Promise<Worker> | null = null;
+  private worker: InferenceProcess | null = null;
+  private starting: Promise<InferenceProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  /** Who waits for a process to end (dispose). */
+  private readonly exited = new WeakMap<InferenceProcess, () => void>();
   /** How many workers were started: 2 or more means one crashed or was restarted. */
   starts = 0;
 
   constructor(private readonly options: InferenceWorkerOptions = {}) {}
+
+  /** The running worker's process id, or undefined when none runs (tests, diagnostics). */
+  get pid(): number | undefined {
+    return this.worker?.pid;
+  }
 
   request<T>(message: Request): Promise<T> {
     if (this.disposed) return Promise.reject(new StudioError('internal', 'The inference service has been shut down.'));
@@ -39,23 +49,32 @@ export class InferenceWorkerClient {
         new Promise<T>((resolve, reject) => {
           const id = this.nextId++;
           this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-          worker.ref();
-          worker.postMessage({ ...message, id });
+          worker.hold(true);
+          worker.send({ ...message, id } as WorkerRequest);
         }),
     );
   }
 
-  private ensure(): Promise<Worker> {
+  private ensure(): Promise<InferenceProcess> {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= (async () => {
       const script = this.options.script ?? (await resolveWorkerScript());
-      const worker = new Worker(script, { name: 'reticle-inference' });
+      const worker = (this.options.launch ?? forkInferenceProcess)(script);
       this.starts++;
-      worker.on('message', (reply: WorkerReply) => this.onReply(reply));
-      worker.on('error', (err) => this.onExit(worker, err));
-      worker.on('exit', (code) => this.onExit(worker, new Error(`exit code ${code}`)));
-      worker.unref();
+      // Requests go once it listens: one sent while its modules load could be lost.
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.onMessage((message) => ('ready' in message ? resolve() : this.onReply(message)));
+        worker.onExit((why) => {
+          reject(new StudioError('internal', `The inference worker could not start (${why}).`));
+          this.onExit(worker, why);
+        });
+      });
+      worker.hold(true);
+      await ready;
+      worker.hold(false);
       this.worker = worker;
+      // Shut down while it started: dispose, which waited for this, ends it.
+      if (this.disposed) throw new StudioError('internal', 'The inference service has been shut down.');
       return worker;
     })().finally(() => {
       this.starting = null;
@@ -67,19 +86,20 @@ export class InferenceWorkerClient {
     const p = this.pending.get(reply.id);
     if (!p) return;
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0) this.worker?.hold(false);
     if (reply.ok) p.resolve(reply.value);
     else p.reject(fromPayload(reply.error));
   }
 
-  private onExit(worker: Worker, err: Error): void {
+  private onExit(worker: InferenceProcess, why: string): void {
+    this.exited.get(worker)?.();
     if (this.worker !== worker) return;
     this.worker = null;
     const failed = [...this.pending.values()];
     this.pending.clear();
     if (this.disposed) return;
     for (const p of failed) {
-      p.reject(new StudioError('internal', `The inference worker stopped while working (${err.message}); it starts again on the next request.`, { cause: err }));
+      p.reject(new StudioError('internal', `The inference worker stopped while working (${why}); it starts again on the next request.`));
     }
   }
 
@@ -89,13 +109,14 @@ export class InferenceWorkerClient {
    */
   async dispose(graceMs = 10_000): Promise<void> {
     this.disposed = true;
+    await this.starting?.catch(() => undefined);
     const w = this.worker;
     this.worker = null;
     if (w) {
-      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-      w.ref();
-      w.postMessage({ id: 0, type: 'shutdown' } satisfies WorkerRequest);
-      const timer = setTimeout(() => void w.terminate(), graceMs);
+      const exited = new Promise<void>((resolve) => this.exited.set(w, resolve));
+      w.hold(true);
+      w.send({ id: 0, type: 'shutdown' });
+      const timer = setTimeout(() => w.kill(), graceMs);
       await exited;
       clearTimeout(timer);
     }

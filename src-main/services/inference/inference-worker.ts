@@ -1,16 +1,16 @@
 /**
- * The inference worker thread: ONNX Runtime's `session.run` blocks the thread it is called on,
- * so models run here and never on the main event loop. Images are decoded here too (sharp works
- * on its own threads): while one image runs, the next one decodes.
+ * The inference worker, a process of its own (inference-process.ts): ONNX Runtime's
+ * `session.run` blocks the thread it is called on, so models run here and never on the studio's
+ * event loop, and a native crash here does not take the studio with it. Images are decoded here
+ * too (sharp works on its own threads): while one image runs, the next one decodes.
  *
  * Sessions are cached by model path (a changed file is loaded afresh), at most a few at once.
  * Every request is answered, failures as `{ code, message }`, and the worker keeps serving.
  */
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
 import { StudioError, toErrorPayload, type ExecutionProvider } from '@shared';
 import { ModelSession, timedDecode } from './model-session.js';
-import type { BenchmarkResult, ImageOutcome, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import type { BenchmarkResult, ImageOutcome, WorkerMessage, WorkerRequest } from './worker-protocol.js';
 
 const MAX_SESSIONS = 4;
 const sessions = new Map<string, ModelSession>();
@@ -103,25 +103,56 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-if (!parentPort) throw new Error('inference-worker runs as a worker thread');
-const port = parentPort;
+/** The channel to the studio: Electron's parentPort in a utility process, Node's IPC in a fork. */
+interface StudioChannel {
+  onMessage(listener: (request: WorkerRequest) => void): void;
+  post(message: WorkerMessage): void;
+  /** Ends this process, once what was posted has gone. */
+  end(): void;
+}
+
+function studioChannel(): StudioChannel {
+  const electronPort = (process as { parentPort?: { on(e: 'message', l: (event: { data: WorkerRequest }) => void): void; postMessage(m: unknown): void } }).parentPort;
+  if (electronPort) {
+    return {
+      onMessage: (listener) => electronPort.on('message', (event) => listener(event.data)),
+      post: (message) => electronPort.postMessage(message),
+      end: () => setImmediate(() => process.exit(0)),
+    };
+  }
+  if (process.send && process.connected) {
+    // The studio has gone (it crashed or was killed): nobody is left to answer.
+    process.on('disconnect', () => process.exit(0));
+    return {
+      onMessage: (listener) => process.on('message', (request) => listener(request as WorkerRequest)),
+      post: (message) => void process.send?.(message),
+      end: () => {
+        process.removeAllListeners('disconnect');
+        process.disconnect();
+      },
+    };
+  }
+  throw new Error('inference-worker runs in a process the studio starts (an Electron utility process or a Node fork)');
+}
+
+const port = studioChannel();
 let inFlight = 0;
 let closing = false;
 
 /**
- * Ends the thread the gentle way: once no request is in flight, the sessions are released and
- * the port closed, and the thread ends when its event loop is empty. Terminating it from outside
- * while ONNX Runtime or sharp is in native code can abort the whole process.
+ * Ends the process the gentle way: once no request is in flight, the sessions are released and
+ * the channel closed. Killing it from outside while ONNX Runtime or sharp is in native code is
+ * the last resort of the studio's shutdown.
  */
 async function closeWhenIdle(): Promise<void> {
   if (!closing || inFlight > 0) return;
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.allSettled(all.map((s) => s.exclusive(() => s.release())));
-  port.close();
+  port.end();
 }
 
-port.on('message', (request: WorkerRequest) => {
+port.onMessage((request) => {
   if (request.type === 'shutdown') {
     closing = true;
     void closeWhenIdle();
@@ -130,11 +161,12 @@ port.on('message', (request: WorkerRequest) => {
   inFlight++;
   handle(request)
     .then(
-      (value) => port.postMessage({ id: request.id, ok: true, value } satisfies WorkerReply),
-      (err: unknown) => port.postMessage({ id: request.id, ok: false, error: toErrorPayload(err) } satisfies WorkerReply),
+      (value) => port.post({ id: request.id, ok: true, value }),
+      (err: unknown) => port.post({ id: request.id, ok: false, error: toErrorPayload(err) }),
     )
     .finally(() => {
       inFlight--;
       void closeWhenIdle();
     });
 });
+port.post({ ready: true });

@@ -1,6 +1,6 @@
 /**
- * Messages between the inference service (main thread) and its worker thread. Internal to
- * src-main: the contract's types are in src-shared/inference.ts.
+ * Messages between the inference service and its worker process. Internal to src-main: the
+ * contract's types are in src-shared/inference.ts.
  */
 import type {
   Classification,
@@ -67,3 +67,9 @@ export type WorkerRequest =
   | { id: number; type: 'shutdown' };
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorPayload };
+
+/**
+ * What the worker's process sends: first `ready`, once it listens (a request sent before that
+ * could be lost while its modules load), then replies.
+ */
+export type WorkerMessage = { ready: true } | WorkerReply;

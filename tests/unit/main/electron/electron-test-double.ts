@@ -13,9 +13,11 @@
  * Also here: a double of electron-store built on its own base class, `conf`, so settings are
  * really written to disk (electron-store itself imports the real `electron`).
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Conf from 'conf';
 
 type Handler = (...args: any[]) => any;
@@ -303,8 +305,51 @@ export function createElectronDouble() {
     },
   };
 
+  /**
+   * `utilityProcess`: the script really runs, in a Node child process, with a stand-in for the
+   * `process.parentPort` Electron gives a utility process (utility-process-shim.mjs). As in
+   * Electron, fork is refused before the app is ready and messages are structured-cloned.
+   */
+  class FakeUtilityProcess extends EventEmitter {
+    static instances: FakeUtilityProcess[] = [];
+    readonly child: ChildProcess;
+    constructor(
+      readonly modulePath: string,
+      readonly args: string[],
+      readonly options: Record<string, any>,
+    ) {
+      super();
+      this.child = fork(modulePath, args, {
+        serialization: 'advanced',
+        execArgv: ['--import', pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'utility-process-shim.mjs')).href],
+        env: options.env,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      this.child.on('message', (message) => this.emit('message', message));
+      // Electron reports the exit code only; a process killed by a signal has none here.
+      this.child.on('exit', (code) => this.emit('exit', code ?? -1));
+    }
+    get pid() {
+      return this.child.pid;
+    }
+    postMessage(message: unknown) {
+      this.child.send(message as any);
+    }
+    kill() {
+      return this.child.kill('SIGTERM');
+    }
+  }
+  const utilityProcess = {
+    fork(modulePath: string, args: string[] = [], options: Record<string, any> = {}) {
+      if (!app.ready) throw new Error('utilityProcess cannot be created before app is ready.');
+      const p = new FakeUtilityProcess(modulePath, args, options);
+      FakeUtilityProcess.instances.push(p);
+      return p;
+    },
+  };
+
   /** What `vi.mock('electron', …)` returns: the named exports the shell imports. */
-  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, ipcRenderer, protocol, session, shell, dialog, Menu, contextBridge, webUtils };
+  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, ipcRenderer, protocol, session, shell, dialog, Menu, contextBridge, webUtils, utilityProcess };
 
   /** A double of electron-store: its base class, `conf`, in the double's userData folder. */
   class FakeElectronStore extends Conf<Record<string, unknown>> {
@@ -333,7 +378,7 @@ export function createElectronDouble() {
     for (const key of Object.keys(contextBridge.exposed)) delete contextBridge.exposed[key];
   }
 
-  return { ...module, FakeWebContents, FakeElectronStore, module, reset };
+  return { ...module, FakeWebContents, FakeElectronStore, FakeUtilityProcess, module, reset };
 }
 
 export type ElectronDouble = ReturnType<typeof createElectronDouble>;

@@ -3,6 +3,7 @@
  * read, an image that cannot be decoded, the worker dying. Each is a clear error, and the
  * service answers the next request as if nothing happened.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { tempDir } from '../../helpers/images.js';
 import { image, inferenceStudio, model } from './fixtures.js';
 import { tinyOnnx } from './onnx-writer.js';
 import { InferenceWorkerClient } from '../../../../src-main/services/inference/inference-worker-client.js';
+import { resolveWorkerScript } from '../../../../src-main/services/inference/worker-script.js';
+import { forkInferenceProcess, type InferenceProcess } from '../../../../src-main/services/inference/inference-process.js';
 
 const GOOD = model('yolo11-detect.onnx');
 
@@ -21,6 +24,15 @@ async function failure(p: Promise<unknown>): Promise<StudioError> {
   );
   expect(err).toBeInstanceOf(StudioError);
   return err as StudioError;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function stillWorks(api: ReturnType<typeof inferenceStudio>['api']): Promise<void> {
@@ -93,28 +105,114 @@ describe('bad images', () => {
 });
 
 describe('the worker', () => {
-  it('fails the requests it held when it dies, then starts afresh on the next one', async () => {
-    // A stand-in worker that dies (an uncaught error) on the second request it gets.
-    const script = path.join(tempDir(), 'dies.mjs');
+  /** A stand-in worker process (not the real one): answers with the path, and `behaviour` on the second request. */
+  function standIn(behaviour: string): string {
+    const script = path.join(tempDir(), 'stand-in.mjs');
     fs.writeFileSync(
       script,
-      `import { parentPort } from 'node:worker_threads';
-let n = 0;
-parentPort.on('message', (m) => {
-  if (m.type === 'shutdown') return parentPort.close();
-  if (++n === 2) return setTimeout(() => { throw new Error('boom'); }, 5);
-  parentPort.postMessage({ id: m.id, ok: true, value: m.path });
-});`,
+      `let n = 0;
+process.on('message', (m) => {
+  if (m.type === 'shutdown') return process.disconnect();
+  if (++n === 2) return ${behaviour};
+  process.send({ id: m.id, ok: true, value: m.path });
+});
+process.send({ ready: true });`,
     );
+    return script;
+  }
+
+  it('says so when the worker cannot start, and tries again on the next request', async () => {
+    const script = path.join(tempDir(), 'broken.mjs');
+    fs.writeFileSync(script, `throw new Error('cannot load the native module');`);
     const client = new InferenceWorkerClient({ script });
+    const err = await failure(client.request({ type: 'unload', path: '/a' }));
+    expect(err.message).toMatch(/inference worker could not start \(exit code 1\)/);
+    await failure(client.request({ type: 'unload', path: '/a' }));
+    expect(client.starts).toBe(2);
+    await client.dispose();
+  });
+
+  it('fails the requests it held when it dies, then starts afresh on the next one', async () => {
+    const client = new InferenceWorkerClient({ script: standIn("setTimeout(() => { throw new Error('boom'); }, 5)") });
     expect(await client.request({ type: 'unload', path: '/a' })).toBe('/a');
     const err = await failure(client.request({ type: 'unload', path: '/b' }));
     expect(err.code).toBe('internal');
-    expect(err.message).toMatch(/inference worker stopped while working \(boom\); it starts again on the next request/);
+    expect(err.message).toMatch(/inference worker stopped while working \(exit code 1\); it starts again on the next request/);
     expect(await client.request({ type: 'unload', path: '/c' })).toBe('/c');
     expect(client.starts).toBe(2);
     await client.dispose();
     await expect(client.request({ type: 'unload', path: '/d' })).rejects.toMatchObject({ code: 'internal' });
+  });
+
+  it('shut down while the worker starts: the worker is ended too, no process is left behind', async () => {
+    const script = path.join(tempDir(), 'slow-start.mjs');
+    fs.writeFileSync(
+      script,
+      `process.on('message', (m) => { if (m.type === 'shutdown') process.disconnect(); });
+setTimeout(() => process.send({ ready: true }), 300);`,
+    );
+    const launched: InferenceProcess[] = [];
+    const client = new InferenceWorkerClient({ script, launch: (s) => (launched.push(forkInferenceProcess(s)), launched[0]) });
+    const request = failure(client.request({ type: 'unload', path: '/a' }));
+    await new Promise((r) => setTimeout(r, 50));
+    const pid = launched[0].pid!;
+    expect(alive(pid)).toBe(true);
+    await client.dispose(5000);
+    // dispose resolves once the process has ended, not before.
+    expect(alive(pid)).toBe(false);
+    expect((await request).message).toMatch(/shut down/);
+  });
+
+  it('survives a native crash in the worker (a segfault): the studio goes on, the worker restarts', async () => {
+    // In a worker thread this would end the test runner itself.
+    const client = new InferenceWorkerClient({ script: standIn("process.kill(process.pid, 'SIGSEGV')") });
+    expect(await client.request({ type: 'unload', path: '/a' })).toBe('/a');
+    const err = await failure(client.request({ type: 'unload', path: '/b' }));
+    expect(err.message).toMatch(/stopped while working \(killed by SIGSEGV\)/);
+    expect(await client.request({ type: 'unload', path: '/c' })).toBe('/c');
+    expect(client.starts).toBe(2);
+    await client.dispose();
+  });
+
+  it('the real worker killed mid-prediction: that request fails clearly, the next one loads the model again', async () => {
+    const { api, studio } = inferenceStudio();
+    await stillWorks(api);
+    const client = studio.inference.workerClient;
+    const busy = failure(api.inference.predict({ modelPath: GOOD, paths: Array.from({ length: 200 }, () => image('odd-size.png')) }));
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(client.pid!, 'SIGKILL');
+    const err = await busy;
+    expect(err.message).toMatch(/inference worker stopped while working \(killed by SIGKILL\)/);
+    await stillWorks(api);
+    expect(client.starts).toBe(2);
+  });
+
+  it('ends with the studio: a worker busy when the studio dies stops at once', async () => {
+    // The studio here is a child Node process that starts the real worker on a long prediction,
+    // prints the worker's pid, and is killed.
+    const dir = tempDir();
+    const parent = path.join(dir, 'studio.mjs');
+    fs.writeFileSync(
+      parent,
+      `import { fork } from 'node:child_process';
+const w = fork(${JSON.stringify(await resolveWorkerScript())}, [], { serialization: 'advanced' });
+w.on('message', (m) => {
+  if (m.ready) return w.send({ id: 1, type: 'load', path: ${JSON.stringify(GOOD)}, providers: ['cpu'] });
+  if (m.id !== 1) return;
+  console.log(w.pid);
+  const options = { conf: 0.25, iou: 0.7, maxDet: 300, topK: 5, floor: 0.25, candidates: false, classIds: [] };
+  w.send({ id: 2, type: 'predict', path: ${JSON.stringify(GOOD)}, providers: ['cpu'], images: Array(5000).fill(${JSON.stringify(image('odd-size.png'))}), options });
+});`,
+    );
+    const studioProcess = spawn(process.execPath, [parent], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const workerPid = Number(await new Promise<string>((resolve) => studioProcess.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(workerPid)).toBe(true);
+    studioProcess.kill('SIGKILL');
+    // 5,000 predictions take half a minute: a worker that waited for them would still be here.
+    const until = Date.now() + 3000;
+    while (alive(workerPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(workerPid)).toBe(false);
   });
 
   it('shuts down gently while it works: what it was running ends, nothing aborts', async () => {
