@@ -5,11 +5,11 @@
  * app turns off (electron-builder.yml).
  */
 import { utilityProcess } from 'electron';
-import { exitReason, type InferenceProcessLauncher } from '../services/inference/inference-process.js';
+import { exitReason, inferenceWorkerEnv, type InferenceProcessLauncher } from '../services/inference/inference-process.js';
 import type { WorkerMessage } from '../services/inference/worker-protocol.js';
 
 export const utilityInferenceProcess: InferenceProcessLauncher = (script) => {
-  const child = utilityProcess.fork(script, [], { serviceName: 'Reticle inference', stdio: 'inherit' });
+  const child = utilityProcess.fork(script, [], { serviceName: 'Reticle inference', stdio: 'inherit', env: inferenceWorkerEnv() });
   const exitListeners: ((why: string) => void)[] = [];
   let ended = false;
   child.on('exit', (code) => {

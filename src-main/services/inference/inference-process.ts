@@ -34,6 +34,25 @@ export function exitReason(code: number | null, signal?: NodeJS.Signals | null):
   return signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`;
 }
 
+/**
+ * glibc's allocator, told to keep what is freed (up to 64 MiB) and to serve blocks under 32 MiB
+ * from it. Each image gives the worker a 2.7 MB decode buffer (sharp) and a 2.8 MB output copy
+ * (onnxruntime-node); by default glibc maps such blocks afresh and unmaps them when freed, and
+ * touching the new pages then costs about 7 ms an image on a virtual machine, at random,
+ * whenever the garbage collector has handed enough back (bench:predict; README, Performance).
+ */
+export const WORKER_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864';
+
+/**
+ * The worker's environment: the studio's, plus `WORKER_MALLOC_TUNABLES` on Linux (glibc reads
+ * them when a process starts, so only a process of its own can have them). Tunables the user set
+ * come after, and win; other systems' allocators ignore the variable, so it is not set there.
+ */
+export function inferenceWorkerEnv(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
+  if (platform !== 'linux') return env;
+  return { ...env, GLIBC_TUNABLES: env.GLIBC_TUNABLES ? `${WORKER_MALLOC_TUNABLES}:${env.GLIBC_TUNABLES}` : WORKER_MALLOC_TUNABLES };
+}
+
 /** The worker as a child Node process, talking over Node's IPC channel (structured clone). */
 export const forkInferenceProcess: InferenceProcessLauncher = (script) => {
   const child = fork(script, [], {
@@ -41,6 +60,7 @@ export const forkInferenceProcess: InferenceProcessLauncher = (script) => {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The studio's own flags (a test runner's loaders, an inspector port) are not the worker's.
     execArgv: [],
+    env: inferenceWorkerEnv(),
   });
   const exitListeners: ((why: string) => void)[] = [];
   let ended = false;

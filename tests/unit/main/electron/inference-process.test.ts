@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioError } from '@shared';
 import { utilityInferenceProcess } from '../../../../src-main/electron/inference-process';
 import { InferenceWorkerClient } from '../../../../src-main/services/inference/inference-worker-client';
+import { WORKER_MALLOC_TUNABLES } from '../../../../src-main/services/inference/inference-process';
 import { resolveWorkerScript } from '../../../../src-main/services/inference/worker-script';
 import { DEFAULT_PREDICT_OPTIONS } from '../../../../src-main/services/inference/model-session';
 import type { ImageOutcome, LoadedModel } from '../../../../src-main/services/inference/worker-protocol';
@@ -41,6 +42,7 @@ describe('the inference worker in a utility process', () => {
     const [launched] = electron.FakeUtilityProcess.instances.slice(-1);
     expect(launched.modulePath).toBe(await resolveWorkerScript());
     expect(launched.options.serviceName).toBe('Reticle inference');
+    if (process.platform === 'linux') expect(launched.options.env.GLIBC_TUNABLES).toContain(WORKER_MALLOC_TUNABLES);
     const exited = new Promise<number>((resolve) => launched.once('exit', resolve));
     await c.dispose();
     expect(await exited).toBe(0);
