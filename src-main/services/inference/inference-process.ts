@@ -29,6 +29,20 @@ export interface InferenceProcess {
 /** Starts the worker script in a process and returns the channel to it. */
 export type InferenceProcessLauncher = (script: string) => InferenceProcess;
 
+/** The exit listeners of a launched process: told once, however many ways the end is reported. */
+export function exitNotice(): { listen(listener: (why: string) => void): void; end(why: string): void } {
+  const listeners: ((why: string) => void)[] = [];
+  let ended = false;
+  return {
+    listen: (listener) => void listeners.push(listener),
+    end(why) {
+      if (ended) return;
+      ended = true;
+      for (const listener of listeners) listener(why);
+    },
+  };
+}
+
 /** Why a process ended, from Node's (code, signal) or Electron's exit code. */
 export function exitReason(code: number | null, signal?: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`;
@@ -62,17 +76,11 @@ export const forkInferenceProcess: InferenceProcessLauncher = (script) => {
     execArgv: [],
     env: inferenceWorkerEnv(),
   });
-  const exitListeners: ((why: string) => void)[] = [];
-  let ended = false;
-  const end = (why: string) => {
-    if (ended) return;
-    ended = true;
-    for (const listener of exitListeners) listener(why);
-  };
-  child.on('exit', (code, signal) => end(exitReason(code, signal)));
+  const exit = exitNotice();
+  child.on('exit', (code, signal) => exit.end(exitReason(code, signal)));
   child.on('error', (err) => {
     // A failed spawn has no exit to follow; a failed send to a dying process is followed by one.
-    if (child.pid === undefined) end(`it could not start: ${err.message}`);
+    if (child.pid === undefined) exit.end(`it could not start: ${err.message}`);
   });
   return {
     get pid() {
@@ -85,9 +93,7 @@ export const forkInferenceProcess: InferenceProcessLauncher = (script) => {
     onMessage(listener) {
       child.on('message', (message) => listener(message as WorkerMessage));
     },
-    onExit(listener) {
-      exitListeners.push(listener);
-    },
+    onExit: exit.listen,
     hold(held) {
       if (held) {
         child.ref();
