@@ -22,6 +22,18 @@ export default tseslint.config(
     },
   },
   {
+    // A deferred transaction that reads, then writes, fails at once when another process wrote
+    // meanwhile; writeTransaction begins IMMEDIATE and waits. See src-main/services/store/database.ts.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/services/store/database.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='transaction']", message: 'use writeTransaction(db, fn) from services/store/database.ts: it begins IMMEDIATE' },
+      ],
+    },
+  },
+  {
     files: ['src-main/electron/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: sideImports('src-renderer', 'src-preload') }] },
   },

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'forbidden',
   /** A server the studio talks to (the team server) cannot be reached; nothing was lost. */
   'offline',
+  /** Another process holds the project's write lock past the busy timeout; nothing was changed. */
+  'project_busy',
   'internal',
 ] as const;
 
@@ -63,6 +65,9 @@ export function toErrorPayload(err: unknown): ErrorPayload {
   const errno = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (isDiskFullError(err)) return { code: 'disk_full', message: `The disk is full: ${message}. Free some space and try again.` };
+  if (typeof errno === 'string' && (errno.startsWith('SQLITE_BUSY') || errno.startsWith('SQLITE_LOCKED'))) {
+    return { code: 'project_busy', message: `The project is busy: another process is writing to it (${message}). Nothing was changed; try again when it is done.` };
+  }
   if (errno === 'ENOENT') return { code: 'not_found', message };
   if (errno === 'EACCES' || errno === 'EPERM') return { code: 'io', message: `Permission denied: ${message}` };
   if (typeof errno === 'string' && errno.startsWith('E')) return { code: 'io', message };

@@ -21,6 +21,7 @@ import {
   type TaskType,
 } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
+import { writeTransaction } from '../store/database.js';
 
 interface EditedImage {
   id: number;
@@ -47,7 +48,7 @@ type Box = Pick<BoxAnnotation, 'x' | 'y' | 'w' | 'h'>;
 
 export class AnnotationEditor {
   private snapshot: Snapshot | null = null;
-  private readonly applyTx: Database.Transaction<(imageId: number, changes: readonly AnnotationChange[]) => EditedImage>;
+  private readonly applyTx: (imageId: number, changes: readonly AnnotationChange[]) => EditedImage;
   private readonly totalChanges: Database.Statement;
   private readonly dataVersion: Database.Statement;
   private readonly imageRow: Database.Statement;
@@ -63,7 +64,7 @@ export class AnnotationEditor {
     this.imageRow = db.prepare('SELECT id, width, height, status FROM images WHERE id = ?');
     // The first edit starts the image; every edit dates it.
     this.touchImage = db.prepare("UPDATE images SET status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END, updated_at = ? WHERE id = ?");
-    this.applyTx = db.transaction((imageId: number, changes: readonly AnnotationChange[]) => this.applyInTransaction(imageId, changes));
+    this.applyTx = writeTransaction(db, (imageId: number, changes: readonly AnnotationChange[]) => this.applyInTransaction(imageId, changes));
   }
 
   /**
@@ -81,7 +82,7 @@ export class AnnotationEditor {
   apply(imageId: number, changes: readonly AnnotationChange[]): AnnotationApplyResult {
     let image: EditedImage;
     try {
-      image = this.applyTx.immediate(imageId, changes);
+      image = this.applyTx(imageId, changes);
     } catch (err) {
       // The in-memory copy may hold changes the rollback undid.
       this.snapshot = null;

@@ -6,6 +6,7 @@
 import { SPLITS, type Split, type SplitSettings, type SplitSummary } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
 import { DEFAULT_SPLIT, assignSplits, type SplitItem } from './split.js';
+import { writeTransaction } from '../store/database.js';
 
 export const SPLIT_SETTINGS_KEY = 'split';
 
@@ -56,12 +57,10 @@ export function splitSummary(store: ProjectStore): SplitSummary {
  * images, pins and settings always give the same split.
  */
 export function applySplits(store: ProjectStore, settings: SplitSettings): SplitSummary {
-  store.db
-    .transaction(() => {
-      store.setSetting(SPLIT_SETTINGS_KEY, { ratios: [...settings.ratios], seed: settings.seed });
-      writeComputed(store, settings, null);
-    })
-    .immediate();
+  writeTransaction(store.db, () => {
+    store.setSetting(SPLIT_SETTINGS_KEY, { ratios: [...settings.ratios], seed: settings.seed });
+    writeComputed(store, settings, null);
+  })();
   return splitSummary(store);
 }
 
@@ -70,16 +69,14 @@ export function applySplits(store: ProjectStore, settings: SplitSettings): Split
  * current settings give it, so no image is left without one.
  */
 export function pinSplits(store: ProjectStore, ids: readonly number[], split: Split | null): SplitSummary {
-  store.db
-    .transaction(() => {
-      if (split) {
-        store.images.setSplits(ids.map((id) => ({ id, split, pinned: true })));
-      } else {
-        store.images.setSplits(ids.map((id) => ({ id, split: null, pinned: false })));
-        writeComputed(store, splitSettings(store), new Set(ids));
-      }
-    })
-    .immediate();
+  writeTransaction(store.db, () => {
+    if (split) {
+      store.images.setSplits(ids.map((id) => ({ id, split, pinned: true })));
+    } else {
+      store.images.setSplits(ids.map((id) => ({ id, split: null, pinned: false })));
+      writeComputed(store, splitSettings(store), new Set(ids));
+    }
+  })();
   return splitSummary(store);
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ReviewQueue, Suggestion } from '@shared';
-import { statementCache, type Db } from '../store/database.js';
+import { writeTransaction, statementCache, type Db } from '../store/database.js';
 
 interface SuggestionRow {
   id: string;
@@ -64,7 +64,7 @@ export class SuggestionRepository {
       'INSERT INTO suggestions (id, image_id, class_id, kind, x, y, w, h, confidence, model_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     let stored = 0;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const { imageId, suggestions } of images) {
         clear.run(imageId);
         for (const s of suggestions) {
@@ -73,16 +73,16 @@ export class SuggestionRepository {
           stored++;
         }
       }
-    }).immediate();
+    })();
     return stored;
   }
 
   delete(ids: readonly string[]): number {
     const stmt = this.sql('DELETE FROM suggestions WHERE id = ?');
     let n = 0;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const id of ids) n += stmt.run(id).changes;
-    }).immediate();
+    })();
     return n;
   }
 

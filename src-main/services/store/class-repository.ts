@@ -1,5 +1,5 @@
 import { StudioError, type ClassDef, type ClassImpact } from '@shared';
-import { statementCache, type Db } from './database.js';
+import { writeTransaction, statementCache, type Db } from './database.js';
 
 /** Colours that stay apart from each other on photos; new classes take the next one. */
 export const CLASS_PALETTE = [
@@ -56,7 +56,7 @@ export class ClassRepository {
   ensure(names: readonly string[]): { ids: Map<string, number>; created: string[] } {
     const ids = new Map<string, number>();
     const created: string[] = [];
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const raw of names) {
         const name = raw.trim();
         if (!name || ids.has(name)) continue;
@@ -88,7 +88,7 @@ export class ClassRepository {
       throw new StudioError('invalid_input', 'A new class order must list every class exactly once.');
     }
     const set = this.sql('UPDATE classes SET ord = ? WHERE id = ?');
-    this.db.transaction(() => ids.forEach((id, i) => set.run(i, id)))();
+    writeTransaction(this.db, () => ids.forEach((id, i) => set.run(i, id)))();
     return this.list();
   }
 
@@ -104,14 +104,12 @@ export class ClassRepository {
 
   /** Deletes the class and, by the foreign key's cascade, its annotations. Returns what it touched. */
   delete(id: number): ClassImpact {
-    return this.db
-      .transaction(() => {
-        const impact = this.impact(id);
-        this.touchImagesOf(id);
-        this.sql('DELETE FROM classes WHERE id = ?').run(id);
-        return impact;
-      })
-      .immediate();
+    return writeTransaction(this.db, () => {
+      const impact = this.impact(id);
+      this.touchImagesOf(id);
+      this.sql('DELETE FROM classes WHERE id = ?').run(id);
+      return impact;
+    })();
   }
 
   /**
@@ -121,21 +119,19 @@ export class ClassRepository {
    */
   merge(sourceId: number, targetId: number): ClassImpact {
     if (sourceId === targetId) throw new StudioError('invalid_input', 'A class cannot be merged into itself.');
-    return this.db
-      .transaction(() => {
-        const impact = this.impact(sourceId);
-        this.get(targetId);
-        const now = new Date().toISOString();
-        this.touchImagesOf(sourceId, now);
-        this.sql(
-          `DELETE FROM annotations WHERE class_id = ? AND kind = 'tag'
-             AND image_id IN (SELECT image_id FROM annotations WHERE class_id = ? AND kind = 'tag')`,
-        ).run(sourceId, targetId);
-        this.sql('UPDATE annotations SET class_id = ?, updated_at = ? WHERE class_id = ?').run(targetId, now, sourceId);
-        this.sql('DELETE FROM classes WHERE id = ?').run(sourceId);
-        return impact;
-      })
-      .immediate();
+    return writeTransaction(this.db, () => {
+      const impact = this.impact(sourceId);
+      this.get(targetId);
+      const now = new Date().toISOString();
+      this.touchImagesOf(sourceId, now);
+      this.sql(
+        `DELETE FROM annotations WHERE class_id = ? AND kind = 'tag'
+           AND image_id IN (SELECT image_id FROM annotations WHERE class_id = ? AND kind = 'tag')`,
+      ).run(sourceId, targetId);
+      this.sql('UPDATE annotations SET class_id = ?, updated_at = ? WHERE class_id = ?').run(targetId, now, sourceId);
+      this.sql('DELETE FROM classes WHERE id = ?').run(sourceId);
+      return impact;
+    })();
   }
 
   private touchImagesOf(classId: number, now = new Date().toISOString()): void {

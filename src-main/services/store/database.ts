@@ -3,9 +3,11 @@
  * that a committed edit survives a crash of the app or of the machine, versioned migrations each
  * in its own transaction, and an integrity check before the user's data is touched.
  */
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StudioError } from '@shared';
 import { MIGRATIONS } from './migrations.js';
+import { describeHolders, otherHolders } from './project-holders.js';
 
 export type Db = Database.Database;
 
@@ -14,10 +16,17 @@ export interface OpenDatabaseOptions {
   check?: boolean;
 }
 
+/**
+ * How long a writer waits for another process's write to finish before giving up with
+ * `project_busy`. Every writer commits in small transactions (an import every 64 images or
+ * 250 ms), so a wait this long means another process is stuck or doing something unusual.
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, { timeout: 5000 });
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new StudioError('io', `Cannot open the project database ${file}: ${(err as Error).message}`, { cause: err });
   }
@@ -25,7 +34,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (options.check !== false) {
       const result = db.pragma('quick_check', { simple: true });
       if (result !== 'ok') {
@@ -37,6 +46,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   } catch (err) {
     db.close();
     if (err instanceof StudioError) throw err;
+    if (isBusyError(err)) throw projectBusy(file, err);
     const message = (err as Error).message;
     if (/file is not a database|malformed/i.test(message)) {
       throw new StudioError('io', `${file} is not a readable project database: ${message}`, { cause: err });
@@ -79,9 +89,49 @@ export function migrate(db: Db): void {
   }
   for (let version = current + 1; version <= MIGRATIONS.length; version++) {
     const migration = MIGRATIONS[version - 1];
-    db.transaction(() => {
+    writeTransaction(db, () => {
+      // Another process may have applied it while this one waited for the lock.
+      if (schemaVersion(db) >= version) return;
       db.exec(migration.sql);
       db.pragma(`user_version = ${version}`);
-    }).immediate();
+    })();
   }
+}
+
+/**
+ * Wraps `fn` in a write transaction that takes the write lock when it begins (`BEGIN IMMEDIATE`).
+ * A deferred transaction that reads, then writes, fails at once with "database is locked" when
+ * another process committed in between (SQLite cannot upgrade its stale snapshot); one that
+ * begins IMMEDIATE waits up to the busy timeout instead, then fails with `project_busy`, naming
+ * the processes that have the project open. Called inside another transaction, it is a savepoint.
+ *
+ * Every write of more than one statement in the studio goes through here.
+ */
+export function writeTransaction<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => {
+    try {
+      return tx.immediate(...args);
+    } catch (err) {
+      throw isBusyError(err) ? projectBusy(db.name, err) : err;
+    }
+  };
+}
+
+/** SQLITE_BUSY and its extended codes: another connection holds the lock past the busy timeout. */
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** The `project_busy` error for a database file, naming who has the project open where known. */
+export function projectBusy(dbFile: string, cause: unknown): StudioError {
+  const root = path.dirname(dbFile);
+  const holders = otherHolders(root);
+  const who = holders.length > 0 ? `${describeHolders(holders)} ${holders.length > 1 ? 'have' : 'has'} it open` : 'another process has it open';
+  return new StudioError(
+    'project_busy',
+    `The project ${root} is busy: ${who}, and its write did not finish within ${BUSY_TIMEOUT_MS / 1000} s. Nothing was changed; try again when it is done.`,
+    { cause },
+  );
 }

@@ -8,7 +8,7 @@ import {
   type ImageStatus,
   type Split,
 } from '@shared';
-import { statementCache, type Db } from './database.js';
+import { writeTransaction, statementCache, type Db } from './database.js';
 
 interface ImageRow {
   id: number;
@@ -184,7 +184,7 @@ export class ImageRepository {
     const stmt = this.sql('UPDATE images SET status = ?, updated_at = ? WHERE id = ?');
     const now = new Date().toISOString();
     let updated = 0;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const id of ids) updated += stmt.run(status, now, id).changes;
     })();
     return updated;
@@ -194,7 +194,7 @@ export class ImageRepository {
   setSplits(assignments: Iterable<{ id: number; split: Split | null; pinned?: boolean }>): void {
     const stmt = this.sql('UPDATE images SET split = ?, split_pinned = COALESCE(?, split_pinned), updated_at = ? WHERE id = ?');
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const a of assignments) stmt.run(a.split, a.pinned === undefined ? null : a.pinned ? 1 : 0, now, a.id);
     })();
   }
@@ -206,7 +206,7 @@ export class ImageRepository {
 
   setDhashes(hashes: Iterable<{ id: number; dhash: string }>): void {
     const stmt = this.sql('UPDATE images SET dhash = ? WHERE id = ?');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const h of hashes) stmt.run(h.dhash, h.id);
     })();
   }

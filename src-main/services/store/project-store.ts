@@ -7,6 +7,7 @@
  *   runs/        training runs (added by the training issue)
  *   cache/       renditions that can be rebuilt at any time
  *   .staging/    files uploaded by a browser, removed once imported
+ *   .processes/  one small file per process that has the project open (project-holders.ts)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
 import { removeInterruptedWrites } from '../media/media-store.js';
+import { announceHolder } from './project-holders.js';
 
 export const PROJECT_DB = 'project.db';
 
@@ -55,10 +57,12 @@ export class ProjectStore {
   readonly images: ImageRepository;
   readonly annotations: AnnotationRepository;
   private closed = false;
+  private readonly leave: () => void;
 
   private constructor(paths: ProjectPaths, db: Db) {
     this.paths = paths;
     this.db = db;
+    this.leave = announceHolder(paths.root);
     this.classes = new ClassRepository(db);
     this.images = new ImageRepository(db);
     this.annotations = new AnnotationRepository(db);
@@ -154,6 +158,7 @@ export class ProjectStore {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.leave();
     // Closing the last connection checkpoints the WAL; forcing it here could wait on a writer.
     this.db.close();
   }

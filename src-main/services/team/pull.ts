@@ -17,6 +17,7 @@ import type { ImportPlan } from '../import/plan.js';
 import { SyncState } from './sync-state.js';
 import { adoptClasses, mergeServerImage } from './merge.js';
 import { eachLimited, emptyReport, megabytes, type SyncRun, type SyncTarget } from './sync-job.js';
+import { writeTransaction } from '../store/database.js';
 
 /** Files downloaded at once. */
 const DOWNLOADS_AT_ONCE = 4;
@@ -51,7 +52,7 @@ export async function pullProject(target: SyncTarget, run: SyncRun, options: Pul
     for (;;) {
       if (run.signal.aborted) break;
       const page = await run.client.pullLabels(link.remoteProjectId, cursor, pageSize, run.signal);
-      const created = store.db.transaction(() => adoptClasses(store, page.classes))();
+      const created = writeTransaction(store.db, () => adoptClasses(store, page.classes))();
       if (created.length) {
         report.classesCreated.push(...created);
         run.events?.classesChanged();
@@ -65,7 +66,7 @@ export async function pullProject(target: SyncTarget, run: SyncRun, options: Pul
       for (const missed of fresh.filter((s) => !added.has(s.hash))) retryFrom = Math.min(retryFrom ?? Infinity, missed.revision - 1);
 
       const changed: number[] = [];
-      store.db.transaction(() => {
+      writeTransaction(store.db, () => {
         for (const server of page.images) {
           const outcome = mergeServerImage(store, state, server, task);
           if (outcome.kind === 'taken') {

@@ -16,6 +16,7 @@ import { SyncState, type SyncImageRow } from './sync-state.js';
 import { classNames, labelsDigest, readLabels } from './labels.js';
 import { mergeServerImage } from './merge.js';
 import { eachLimited, emptyReport, megabytes, type SyncRun, type SyncTarget } from './sync-job.js';
+import { writeTransaction } from '../store/database.js';
 
 /** Files uploaded at once. */
 const UPLOADS_AT_ONCE = 3;
@@ -164,7 +165,7 @@ class Push {
     const sent = new Map(batch.map((o) => [o.image.hash, o]));
     const changedHere: number[] = [];
     const lacking: number[] = [];
-    store.db.transaction(() => {
+    writeTransaction(store.db, () => {
       const names = classNames(store);
       for (const a of applied) {
         const o = sent.get(a.hash);

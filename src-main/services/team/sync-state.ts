@@ -3,7 +3,7 @@
  * revision and synced digest, which media the server holds, and the open conflicts.
  */
 import { ServerImage, StudioError, type ImageStatus, type SyncLink } from '@shared';
-import { statementCache, type Db } from '../store/database.js';
+import { writeTransaction, statementCache, type Db } from '../store/database.js';
 
 export interface ImageSyncRow {
   imageId: number;
@@ -72,7 +72,7 @@ export class SyncState {
    * with the first: every image is sent again, by its content, with no base revision.
    */
   setLink(link: { serverUrl: string; remoteProjectId: string; remoteName: string | null }): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       const current = this.link();
       if (current && current.serverUrl === link.serverUrl && current.remoteProjectId === link.remoteProjectId) {
         this.sql('UPDATE sync_link SET remote_name = ? WHERE id = 1').run(link.remoteName);
@@ -89,7 +89,7 @@ export class SyncState {
   }
 
   unlink(): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.sql('DELETE FROM sync_link').run();
       this.forgetSynced();
     })();
@@ -142,7 +142,7 @@ export class SyncState {
 
   setMediaOnServer(imageIds: Iterable<number>, onServer: boolean): void {
     const stmt = this.sql('UPDATE sync_images SET media_on_server = ? WHERE image_id = ?');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const id of imageIds) stmt.run(onServer ? 1 : 0, id);
     })();
   }

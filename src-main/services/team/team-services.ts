@@ -29,6 +29,7 @@ import { pullProject } from './pull.js';
 import { publishRun } from './publish.js';
 import { AutoSync, DEFAULT_AUTO_SYNC, type AutoSyncTiming } from './auto-sync.js';
 import type { SyncEvents, SyncTarget } from './sync-job.js';
+import { writeTransaction } from '../store/database.js';
 
 export type TeamServices = ServicesOf<typeof teamContract>;
 
@@ -259,7 +260,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
         const state = stateOf(store);
         const conflict = state.conflict(imageId);
         if (!conflict) throw new StudioError('not_found', `Image ${imageId} has no conflict to settle (it may have been settled already).`);
-        store.db.transaction(() => {
+        writeTransaction(store.db, () => {
           if (keep === 'theirs') takeServerCopy(store, state, imageId, conflict.server, project.info.task);
           else {
             state.rebase(imageId, conflict.server.revision, labelsDigest(conflict.server));

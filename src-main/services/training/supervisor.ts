@@ -49,6 +49,7 @@ import { RunRepository, type RunError, type RunPatch, type RunRecord } from './r
 import { snapshotDataset } from './snapshot.js';
 import { deviceAndBatch, hyperparameters, modelStart } from './run-spec.js';
 import { STUDIO_CODE, epochRecord, runResults } from './runtime-messages.js';
+import { writeTransaction } from '../store/database.js';
 
 export interface TrainingEvents {
   status(run: RunSummary): void;
@@ -714,7 +715,7 @@ export class TrainingSupervisor {
     if (!this.options.store.isClosed) {
       try {
         // One transaction: a write that fails (a full disk) leaves none of the end recorded, not half.
-        this.options.store.db.transaction(() => {
+        writeTransaction(this.options.store.db, () => {
           this.writeUnrecorded(active.id);
           this.recordEnd(active, code, signal);
         })();
@@ -744,7 +745,7 @@ export class TrainingSupervisor {
     // Resumable either way: resume continues from last.pt where there is one, else starts over.
     const patch: RunPatch = { status: 'failed', endedAt: new Date().toISOString(), pid: null, ownerPid: null, resumable: true, error };
     try {
-      this.options.store.db.transaction(() => {
+      writeTransaction(this.options.store.db, () => {
         this.runs.setLogTail(active.id, active.log.last(10));
         this.runs.update(active.id, patch);
       })();
@@ -786,7 +787,7 @@ export class TrainingSupervisor {
     for (const id of [...this.unrecorded.keys()]) {
       if (this.options.store.isClosed || this.active?.id === id) continue;
       try {
-        this.options.store.db.transaction(() => this.writeUnrecorded(id))();
+        writeTransaction(this.options.store.db, () => this.writeUnrecorded(id))();
       } catch {
         return; // still full
       }
