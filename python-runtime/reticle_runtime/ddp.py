@@ -36,20 +36,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import protocol
-from .errors import CODES, RuntimeFailure, describe
+from .callbacks import StopRequest, events_for
+from .errors import CODES, RuntimeFailure, describe, torch_write_failure
+from .spec import parse_spec
 
 CONTEXT_ENV = "RETICLE_DDP_CONTEXT"
 RELAY_INTERVAL_SECONDS = 0.1
 # Sent by the parent once training returned, not relayed as they arrive.
 _KEPT_BACK = frozenset({"finished", "error"})
-
-
-def is_multi_gpu(device: str) -> bool:
-    return "," in device
-
-
-def gpu_count(device: str) -> int:
-    return len([d for d in device.split(",") if d.strip()])
 
 
 @dataclasses.dataclass
@@ -229,22 +223,18 @@ def _reported(error: protocol.Message) -> RuntimeFailure:
 class _Rank0:
     """The rank-0 process's side: the callbacks, and its result written for the parent."""
 
-    def __init__(self, trainer: Any, context: Context, make_events: Callable[..., Any]):
-        from .train import StopRequest, parse_spec  # noqa: PLC0415 - train imports this module
-
+    def __init__(self, trainer: Any, context: Context):
         spec = parse_spec(context.spec)
         self.channel = protocol.Channel(open(context.events, "a", encoding="utf-8", newline="\n", buffering=1))  # noqa: SIM115 - lives as long as the process
         stop = StopRequest(spec.stop_file)
         stop.install_signal_handlers()
-        self.events = make_events(self.channel, stop, spec, context.model_label)
+        self.events = events_for(self.channel, stop, spec, context.model_label)
         self.events.attach(trainer)
 
     def run(self, train: Callable[[], Any]) -> Any:
         try:
             result = train()
         except BaseException as exc:
-            from .train import torch_write_failure  # noqa: PLC0415
-
             failure = torch_write_failure(exc) or describe(exc)
             self.channel(protocol.error(code=failure.code, message=failure.message, hint=failure.hint))
             raise
@@ -258,9 +248,7 @@ def attach_rank0(trainer: Any) -> _Rank0 | None:
     context = Context.read()
     if context is None or os.getpid() == context.parent_pid or _rank() not in (-1, 0):
         return None
-    from .train import events_for  # noqa: PLC0415 - train imports this module
-
-    return _Rank0(trainer, context, events_for)
+    return _Rank0(trainer, context)
 
 
 def _trainer_class(base: type, name: str) -> type:

@@ -122,3 +122,21 @@ def describe(exc: BaseException) -> RuntimeFailure:
     if isinstance(exc, KeyboardInterrupt):
         return RuntimeFailure("interrupted", "The run was interrupted before it could finish cleanly.", "Weights saved before the interruption are kept in the run folder.")
     return RuntimeFailure("internal", tidy(f"{type(exc).__name__}: {exc}") or type(exc).__name__, "See the runtime log for the traceback.")
+
+
+# What torch's zip writer raises when a write fails (torch.save to a path, as final_eval's
+# strip_optimizer does): a RuntimeError without an errno, observed with torch 1.13 on a full tmpfs
+# as "PytorchStreamWriter failed writing file data/0: file write failed", then "unexpected pos".
+_TORCH_WRITE_FAILED = re.compile(r"pytorchstreamwriter failed writing file|file write failed", re.IGNORECASE)
+
+
+def torch_write_failure(exc: BaseException) -> RuntimeFailure | None:
+    """A checkpoint torch could not write: on a full disk torch says only "file write failed",
+    with no ENOSPC for `describe` to recognise, so it is told apart here."""
+    if any(_TORCH_WRITE_FAILED.search(str(e)) for e in _chain(exc)):
+        return RuntimeFailure(
+            "disk_full",
+            "The weights could not be written (PyTorch: file write failed): the disk is most likely full.",
+            "Free some disk space (a run needs room for its weights and results), then resume the run.",
+        )
+    return None

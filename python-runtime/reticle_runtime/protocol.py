@@ -84,6 +84,11 @@ def open_protocol_channel() -> Channel:
     return Channel(stream)
 
 
+def log(message: str) -> None:
+    """One line for the runtime log (stderr), never the protocol."""
+    print(f"[reticle] {message}", file=sys.stderr, flush=True)
+
+
 def _message(kind: str, **fields: Any) -> Message:
     return {"v": PROTOCOL_VERSION, "type": kind, **fields}
 

@@ -63,7 +63,7 @@ class RelayTest(unittest.TestCase):
 
 class LaunchTest(unittest.TestCase):
     def launch(self) -> ddp.Launch:
-        from reticle_runtime.train import parse_spec
+        from reticle_runtime.spec import parse_spec
 
         spec = parse_spec({"data": "/d/data.yaml", "model": "yolo11n.yaml", "epochs": 2, "imgsz": 64, "batch": 8, "device": "0,1", "project": "/p", "name": "r"})
         launch = ddp.Launch(spec, "yolo11n.yaml", lambda _m: None, package_root=Path(__file__).resolve().parents[1])

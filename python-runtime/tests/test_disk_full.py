@@ -14,8 +14,7 @@ import json
 import unittest
 from pathlib import Path
 
-from reticle_runtime.errors import describe
-from reticle_runtime.train import torch_write_failure
+from reticle_runtime.errors import describe, torch_write_failure
 from tests.runtime_process import DOUBLES, RUNTIME_ROOT, environment, run_to_end
 from tests.test_cli import TRAIN_TIMEOUT, RuntimeTestCase
 

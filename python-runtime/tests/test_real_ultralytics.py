@@ -177,7 +177,8 @@ class RealUltralyticsTest(unittest.TestCase):
 import json, os, subprocess, sys
 from pathlib import Path
 from reticle_runtime import ddp
-from reticle_runtime.train import parse_spec, train_arguments
+from reticle_runtime.spec import parse_spec
+from reticle_runtime.train import train_arguments
 spec = parse_spec(json.loads(Path({self.spec("ddp-file", 2)!r}).read_text()))
 sent = []
 with ddp.Launch(spec, "yolo11n.yaml", sent.append, package_root=Path({str(Path(__file__).resolve().parents[1])!r})) as launch:

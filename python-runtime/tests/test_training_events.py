@@ -12,17 +12,11 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
+from reticle_runtime.callbacks import RESUMABLE_COPY, StopRequest, TrainingEvents
 from reticle_runtime.errors import RuntimeFailure, describe
-from reticle_runtime.train import (
-    RESUMABLE_COPY,
-    StopRequest,
-    TrainingEvents,
-    best_epoch_from_results,
-    confusion_matrix,
-    parse_spec,
-    per_class_results,
-    train_arguments,
-)
+from reticle_runtime.results import best_epoch_from_results, confusion_matrix, per_class_results
+from reticle_runtime.spec import parse_spec
+from reticle_runtime.train import train_arguments
 
 
 class Clock:
