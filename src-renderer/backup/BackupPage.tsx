@@ -5,11 +5,11 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
-import type { BackupReport, BackupSnapshotInfo, ErrorPayload, JobResult, RestoreReport } from '@shared';
+import { toErrorPayload, type BackupReport, type BackupSnapshotInfo, type ErrorPayload, type JobResult, type RestoreReport } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { RunningJobRow } from '../ui/JobsPanel.js';
 import { formatBytes } from '../ui/format.js';
-import { toErrorPayload, useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
 import { createBackupStore, type BackupState, type TargetForm } from './backup-store.js';
 import './backup.css';
 import { FolderInput } from '../ui/FolderInput.js';

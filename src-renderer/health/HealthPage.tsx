@@ -7,8 +7,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { DatasetHealth, HealthProblem, HealthProblemKind, ImageFilter } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { toErrorPayload, useSlice, useStudio } from '../ui/studio-context.js';
-import type { ErrorPayload } from '@shared';
+import { useSlice, useStudio } from '../ui/studio-context.js';
+import { toErrorPayload, type ErrorPayload } from '@shared';
 import { HistogramChart, HorizontalBars } from './charts.js';
 
 export const PROBLEM_LABELS: Record<HealthProblemKind, { title: string; why: string }> = {

@@ -4,9 +4,9 @@
  * through `commandFor` → `runCommand`; the canvas reads the session's stores.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ErrorPayload, ImageRecord } from '@shared';
+import { toErrorPayload, type ErrorPayload, type ImageRecord } from '@shared';
 import { STATUS_LABELS } from '../ui/FilterBar.js';
-import { toErrorPayload, useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStudio } from '../ui/studio-context.js';
 import type { LabelerCanvas } from './canvas/labeler-canvas.js';
 import { runCommand, type CommandEnv } from './commands.js';
 import { stacksOf } from './history-store.js';

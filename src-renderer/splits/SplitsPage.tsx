@@ -7,8 +7,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { SPLITS, type Split, type SplitSummary } from '@shared';
 import { parseSplit } from '../ui/ExportDialog.js';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { toErrorPayload, useAction, useSlice, useStudio } from '../ui/studio-context.js';
-import type { ErrorPayload } from '@shared';
+import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { toErrorPayload, type ErrorPayload } from '@shared';
 
 export const SPLIT_COLORS: Record<Split | 'unassigned', string> = { train: '#4f9cf7', val: '#4fc28a', test: '#e8b04b', unassigned: '#3a4350' };
 

@@ -6,10 +6,10 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
-import type { LabelsSummary, RemoteProject, SyncConflict, SyncReport } from '@shared';
+import { toErrorPayload, type LabelsSummary, type RemoteProject, type SyncConflict, type SyncReport } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { RunningJobRow } from '../ui/JobsPanel.js';
-import { toErrorPayload, useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
 import { createTeamStore, type TeamState } from './team-store.js';
 import './team.css';
 import { FolderInput } from '../ui/FolderInput.js';

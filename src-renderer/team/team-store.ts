@@ -7,6 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
   StudioError,
+  toErrorPayload,
   type AccountLoginRequest,
   type AccountRegisterRequest,
   type AccountStatus,
@@ -67,9 +68,6 @@ export interface TeamState {
   loadModels(): Promise<void>;
 }
 
-const payload = (err: unknown): ErrorPayload =>
-  err instanceof StudioError ? err.toPayload() : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-
 /** Edits change what is pending: the status is read again this long after they pause. */
 const EDIT_REFRESH_MS = 500;
 
@@ -78,7 +76,7 @@ export function createTeamStore(api: TeamApi): StoreApi<TeamState> {
   const clones = new Map<string, string>();
 
   const store = createStore<TeamState>()((set, get) => {
-    const background = (work: Promise<unknown>) => void work.catch((err: unknown) => set({ error: payload(err) }));
+    const background = (work: Promise<unknown>) => void work.catch((err: unknown) => set({ error: toErrorPayload(err) }));
     const loadConflicts = async () => set({ conflicts: await api.sync.conflicts() });
 
     return {
@@ -103,7 +101,7 @@ export function createTeamStore(api: TeamApi): StoreApi<TeamState> {
               void api.sync.status().then(
                 (status) => set({ status }),
                 // The project closed meanwhile: nothing to show.
-                (err: unknown) => !(err instanceof StudioError && err.code === 'no_project') && set({ error: payload(err) }),
+                (err: unknown) => !(err instanceof StudioError && err.code === 'no_project') && set({ error: toErrorPayload(err) }),
               );
             }, EDIT_REFRESH_MS);
           }),

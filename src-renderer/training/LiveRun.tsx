@@ -9,6 +9,7 @@ import { useAction } from '../ui/studio-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { formatDuration, formatMetric, runSeconds, STATUS_LABELS } from './format.js';
 import { canResume, isActive, metricValue } from './run-data.js';
+import { focusedRun } from './training-view-slice.js';
 
 /** Date.now(), once a second while `on`. */
 export function useNow(on: boolean): number {
@@ -23,7 +24,7 @@ export function useNow(on: boolean): number {
 
 export function LiveRun() {
   const focusRunId = useTraining((s) => s.focusRunId);
-  const run = useTraining((s) => s.runs.find((r) => r.id === s.focusRunId) ?? null);
+  const run = useTraining((s) => focusedRun(s) ?? null);
   const log = useTraining((s) => (s.focusRunId ? s.epochLogs[s.focusRunId] : undefined));
   const receivedAt = useTraining((s) => (s.focusRunId ? s.epochReceivedAt[s.focusRunId] : undefined));
   const progress = useTraining((s) => (s.focusRunId ? s.progress[s.focusRunId] : undefined));

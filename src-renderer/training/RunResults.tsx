@@ -11,6 +11,7 @@ import { ConfusionMatrix } from './ConfusionMatrix.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { formatMetric, formatValue } from './format.js';
 import { isActive, metricValue, shortMetricName } from './run-data.js';
+import { focusedRun } from './training-view-slice.js';
 
 const ARTIFACT_LABELS: Record<string, string> = {
   best: 'Best weights',
@@ -26,7 +27,7 @@ const ARTIFACT_LABELS: Record<string, string> = {
 
 export function RunResults() {
   const detail = useTraining((s) => (s.focusRunId ? s.details[s.focusRunId] : undefined));
-  const run = useTraining((s) => s.runs.find((r) => r.id === s.focusRunId));
+  const run = useTraining(focusedRun);
   const loading = useTraining((s) => (s.focusRunId ? (s.detailLoading[s.focusRunId] ?? false) : false));
   if (!detail || !run || isActive(run.status)) return null;
   return <ResultsPanel detail={detail} loading={loading} />;

@@ -10,7 +10,7 @@ import { useAction } from '../ui/studio-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { deviceOptions } from './devices.js';
 import { isAbsolutePath } from './training-form.js';
-import type { InstallMode, RuntimeInstall } from './training-store.js';
+import type { InstallMode, RuntimeInstall } from './runtime-slice.js';
 
 const SOURCE_LABELS: Record<RuntimeStatus['source'], string> = {
   setting: 'a Python you chose',

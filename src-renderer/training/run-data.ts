@@ -1,8 +1,9 @@
 /**
  * Pure helpers over runs and their epochs: merging epoch records as they arrive, finding the
- * usual metrics under Ultralytics' names, and telling active runs from finished ones.
+ * usual metrics under Ultralytics' names, telling active runs from finished ones, and the best
+ * epoch so far.
  */
-import type { EpochRecord, RunStatus, RunSummary } from '@shared';
+import type { EpochRecord, RunDetail, RunStatus, RunSummary } from '@shared';
 
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
 
@@ -73,4 +74,26 @@ export function sortRuns(runs: RunSummary[]): RunSummary[] {
 /** How far along a status is: an answer must not take a run back to an earlier one. */
 export function statusRank(status: RunStatus): number {
   return status === 'queued' ? 0 : status === 'running' ? 1 : 2;
+}
+
+/** Ultralytics' fitness for detection: mostly mAP50-95, a little mAP50. */
+function fitness(metrics: Record<string, number | null>): number | null {
+  const m = metricValue(metrics, 'mAP50-95');
+  if (m === null) return null;
+  return 0.9 * m + 0.1 * (metricValue(metrics, 'mAP50') ?? 0);
+}
+
+/** Whether an epoch beats the run's best so far (the studio's own word comes with the next status). */
+export function isBetterEpoch(epoch: EpochRecord, best: RunSummary['best']): boolean {
+  const f = fitness(epoch.metrics);
+  if (f === null) return false;
+  if (!best) return true;
+  const b = fitness(best.metrics);
+  return b === null || f > b;
+}
+
+/** The summary part of a run's detail, as the list holds it. */
+export function summaryOf(detail: RunDetail): RunSummary {
+  const { id, name, status, model, epochs, epochsDone, device, createdAt, startedAt, endedAt, best, error, resumable } = detail;
+  return { id, name, status, model, epochs, epochsDone, device, createdAt, startedAt, endedAt, best, error, resumable };
 }

@@ -3,8 +3,8 @@ import { useEffect, useState } from 'react';
 import { ErrorMessage } from './ErrorMessage.js';
 import { Home } from './Home.js';
 import { ProjectView } from './ProjectView.js';
-import { toErrorPayload, useSlice, useStudio } from './studio-context.js';
-import type { ErrorPayload } from '@shared';
+import { useSlice, useStudio } from './studio-context.js';
+import { toErrorPayload, type ErrorPayload } from '@shared';
 
 export function App() {
   const studio = useStudio();

@@ -2,7 +2,7 @@
 import { createContext, useCallback, useContext, useState } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
-import { StudioError, type ErrorPayload } from '@shared';
+import { toErrorPayload, type ErrorPayload } from '@shared';
 import type { Studio } from '../stores/studio.js';
 
 const StudioContext = createContext<Studio | null>(null);
@@ -17,11 +17,6 @@ export function useStudio(): Studio {
 /** Reads a slice of one of the studio's stores and re-renders when it changes. */
 export function useSlice<S, T>(store: StoreApi<S>, select: (state: S) => T): T {
   return useStore(store, select);
-}
-
-export function toErrorPayload(err: unknown): ErrorPayload {
-  if (err instanceof StudioError) return { code: err.code, message: err.message };
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
