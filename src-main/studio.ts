@@ -7,6 +7,7 @@ import { studioContract, type AppInfo, type ExecutionProvider, type StudioContra
 import { ApiHost } from './host/api-host.js';
 import { JobRunner, type JobEvents } from './services/jobs/job-runner.js';
 import { ProjectSession } from './services/studio/project-session.js';
+import { emitExternalChanges } from './services/project/external-changes.js';
 import { createStudioServices } from './services/studio/studio-services.js';
 import { createTeamServices, type TeamServicesDeps } from './services/team/team-services.js';
 import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
@@ -69,8 +70,30 @@ export interface Studio {
 
 export function createStudio(options: StudioOptions): Studio {
   const settings = options.settings ?? new JsonFileSettings(path.join(studioHome(), 'settings.json'));
-  const session = new ProjectSession();
   let host: ApiHost<StudioContract> | null = null;
+  let training: TrainingService | null = null;
+  const session = new ProjectSession({
+    onExternalChanges:
+      options.mode === 'cli'
+        ? undefined
+        : (project, changes) => {
+            if (!host) return;
+            emitExternalChanges(
+              {
+                emit: () => host!.emit,
+                runSummary: (runId) => {
+                  try {
+                    return training?.current().summary(runId) ?? null;
+                  } catch {
+                    return null;
+                  }
+                },
+              },
+              project.store,
+              changes,
+            );
+          },
+  });
   const jobEvents: JobEvents = {
     progress: (p) => host?.emit.jobs.onProgress(p),
     finished: (r) => host?.emit.jobs.onFinished(r),
@@ -83,7 +106,7 @@ export function createStudio(options: StudioOptions): Studio {
     runtimeDir: options.pythonRuntimeDir ?? defaultPythonRuntimeDir(),
     ...options.runtime,
   });
-  const training = new TrainingService({
+  training = new TrainingService({
     session,
     runtime,
     events: {

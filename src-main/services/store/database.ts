@@ -118,6 +118,16 @@ export function writeTransaction<A extends unknown[], R>(db: Db, fn: (...args: A
   };
 }
 
+/**
+ * Wraps `fn` in a read transaction (deferred): its reads see one moment of the database, and it
+ * never waits for a writer in WAL mode. Writing inside it would be a deferred write, which is
+ * what writeTransaction is for.
+ */
+export function readTransaction<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => tx.deferred(...args);
+}
+
 /** SQLITE_BUSY and its extended codes: another connection holds the lock past the busy timeout. */
 export function isBusyError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;

@@ -225,10 +225,74 @@ CREATE TRIGGER sync_class_rename AFTER UPDATE OF name ON classes WHEN NEW.name I
 END;
 `;
 
+/**
+ * What changed, for the other processes that have the project open (a studio window while
+ * `reticle import` runs in a terminal): each write leaves one row per thing it touched, and a
+ * process that sees `PRAGMA data_version` move reads the rows after the last one it saw
+ * (change-feed.ts). One row per (topic, ref): a newer change replaces the older row with a new
+ * seq, so the table never holds more rows than the project has things.
+ */
+const changeLog = /* sql */ `
+CREATE TABLE change_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  -- image_added, image_removed, image_edited, annotations, suggestions, classes, run, project
+  topic TEXT NOT NULL,
+  -- The image id or run id, '' where the topic is the whole project.
+  ref TEXT NOT NULL DEFAULT '',
+  UNIQUE (topic, ref)
+);
+CREATE TRIGGER change_image_insert AFTER INSERT ON images BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('image_added', NEW.id);
+END;
+CREATE TRIGGER change_image_delete AFTER DELETE ON images BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('image_removed', OLD.id);
+END;
+CREATE TRIGGER change_image_update AFTER UPDATE OF status, split, split_pinned, name ON images BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('image_edited', NEW.id);
+END;
+CREATE TRIGGER change_annotation_insert AFTER INSERT ON annotations BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('annotations', NEW.image_id);
+END;
+CREATE TRIGGER change_annotation_update AFTER UPDATE ON annotations BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('annotations', NEW.image_id);
+END;
+CREATE TRIGGER change_annotation_delete AFTER DELETE ON annotations BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('annotations', OLD.image_id);
+END;
+CREATE TRIGGER change_suggestion_insert AFTER INSERT ON suggestions BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('suggestions', NEW.image_id);
+END;
+CREATE TRIGGER change_suggestion_delete AFTER DELETE ON suggestions BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('suggestions', OLD.image_id);
+END;
+CREATE TRIGGER change_class_insert AFTER INSERT ON classes BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('classes', '');
+END;
+CREATE TRIGGER change_class_update AFTER UPDATE ON classes BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('classes', '');
+END;
+CREATE TRIGGER change_class_delete AFTER DELETE ON classes BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('classes', '');
+END;
+CREATE TRIGGER change_run_insert AFTER INSERT ON runs BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('run', NEW.id);
+END;
+CREATE TRIGGER change_run_update AFTER UPDATE ON runs BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('run', NEW.id);
+END;
+CREATE TRIGGER change_run_delete AFTER DELETE ON runs BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('run', OLD.id);
+END;
+CREATE TRIGGER change_project_update AFTER UPDATE ON project BEGIN
+  INSERT OR REPLACE INTO change_log (topic, ref) VALUES ('project', '');
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'initial', sql: initial },
   { name: 'image dhash', sql: imageDhash },
   { name: 'training runs', sql: trainingRuns },
   { name: 'suggestions', sql: suggestions },
   { name: 'team sync', sql: teamSync },
+  { name: 'change log', sql: changeLog },
 ];

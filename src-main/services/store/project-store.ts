@@ -18,6 +18,7 @@ import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
 import { removeInterruptedWrites } from '../media/media-store.js';
 import { announceHolder } from './project-holders.js';
+import { ChangeFeed } from './change-feed.js';
 
 export const PROJECT_DB = 'project.db';
 
@@ -58,6 +59,7 @@ export class ProjectStore {
   readonly annotations: AnnotationRepository;
   private closed = false;
   private readonly leave: () => void;
+  private feed: ChangeFeed | null = null;
 
   private constructor(paths: ProjectPaths, db: Db) {
     this.paths = paths;
@@ -145,6 +147,15 @@ export class ProjectStore {
 
   setSetting(key: string, value: unknown): void {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+  }
+
+  /**
+   * What other processes change in this project from now on (made on first use: until a watcher
+   * asks, this connection does not track its own writes).
+   */
+  changeFeed(): ChangeFeed {
+    this.feed ??= new ChangeFeed(this.db);
+    return this.feed;
   }
 
   integrityCheck(): string {

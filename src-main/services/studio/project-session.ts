@@ -7,6 +7,8 @@ import { StudioError, type ProjectInfo } from '@shared';
 import { ProjectStore, type CreateProjectOptions } from '../store/project-store.js';
 import { MediaStore } from '../media/media-store.js';
 import { AnnotationEditor } from '../annotations/annotation-editor.js';
+import type { ExternalChanges } from '../store/change-feed.js';
+import { ExternalChangeWatcher } from '../project/external-changes.js';
 
 export interface OpenProject {
   store: ProjectStore;
@@ -16,8 +18,19 @@ export interface OpenProject {
   info: ProjectInfo;
 }
 
+export interface ProjectSessionOptions {
+  /**
+   * Called with what other processes changed in the open project (none where absent: the CLI,
+   * which shows nobody a list that could go stale).
+   */
+  onExternalChanges?: (project: OpenProject, changes: ExternalChanges) => void;
+}
+
 export class ProjectSession {
   private current: OpenProject | null = null;
+  private watcher: ExternalChangeWatcher | null = null;
+
+  constructor(private readonly options: ProjectSessionOptions = {}) {}
 
   get project(): OpenProject | null {
     return this.current;
@@ -37,7 +50,14 @@ export class ProjectSession {
     return this.adopt(ProjectStore.open(dir));
   }
 
+  /** Reports now what other processes changed (the watcher also looks on its own, 4 times a second). */
+  checkExternalChanges(): void {
+    this.watcher?.check();
+  }
+
   close(): void {
+    this.watcher?.dispose();
+    this.watcher = null;
     this.current?.store.dispose();
     this.current = null;
   }
@@ -48,7 +68,10 @@ export class ProjectSession {
     // leftovers once the project is opened afresh: no import can be using them.
     fs.rmSync(store.paths.staging, { recursive: true, force: true });
     const info = store.info();
-    this.current = { store, media: new MediaStore(store.paths), editor: new AnnotationEditor(store, info), info };
-    return this.current;
+    const project: OpenProject = { store, media: new MediaStore(store.paths), editor: new AnnotationEditor(store, info), info };
+    this.current = project;
+    const listener = this.options.onExternalChanges;
+    if (listener) this.watcher = new ExternalChangeWatcher(store.changeFeed(), (changes) => listener(project, changes));
+    return project;
   }
 }
