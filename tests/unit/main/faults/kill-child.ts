@@ -42,7 +42,13 @@ interface ImageRow {
 }
 const imageList = store.db.prepare('SELECT id, name, width, height FROM images ORDER BY id');
 const imageNames = store.db.prepare('SELECT name FROM images').pluck();
-const manualBoxes = store.db.prepare("SELECT id, x, y, w, h FROM annotations WHERE image_id = ? AND source = 'manual' AND kind = 'box' ORDER BY rowid");
+// Each process edits its own boxes only: the concurrent writer those it drew, the killed ones the rest.
+const manualBoxes =
+  args.role === 'concurrent'
+    ? store.db.prepare(`SELECT id, x, y, w, h FROM annotations WHERE image_id = ? AND source = 'manual' AND kind = 'box' AND id GLOB '${args.tag}-*' ORDER BY rowid`)
+    : store.db.prepare(
+        `SELECT id, x, y, w, h FROM annotations WHERE image_id = ? AND source = 'manual' AND kind = 'box'${args.otherTag ? ` AND id NOT GLOB '${args.otherTag}-*'` : ''} ORDER BY rowid`,
+      );
 
 /** The first batch some of whose images the project lacks. */
 function nextBatch(): string | null {
@@ -115,7 +121,51 @@ async function gesture(images: ImageRow[]): Promise<void> {
   say({ t: 'commit', seq });
 }
 
+/**
+ * The concurrent writer: gestures until `stop`. Told `pause`, it stops between two gestures, and
+ * only once it made one since the last `resume`, so it wrote during every kill's window.
+ */
+async function labelAlongside(): Promise<void> {
+  let pauseRequested = false;
+  let paused = false;
+  let stopped = false;
+  let sinceResume = 0;
+  let input = '';
+  process.stdin.on('data', (chunk: Buffer) => {
+    input += chunk.toString();
+    for (let nl = input.indexOf('\n'); nl !== -1; nl = input.indexOf('\n')) {
+      const command = input.slice(0, nl);
+      input = input.slice(nl + 1);
+      if (command === 'pause') pauseRequested = true;
+      else if (command === 'resume') {
+        paused = false;
+        pauseRequested = false;
+        sinceResume = 0;
+      } else if (command === 'stop') stopped = true;
+    }
+  });
+  process.stdout.write('ready\n');
+  while (!stopped) {
+    // Commands are read between two gestures: a pause never lands inside one.
+    await new Promise((resolve) => setTimeout(resolve, paused ? 10 : 0));
+    if (paused) continue;
+    const images = imageList.all() as ImageRow[];
+    if (pauseRequested && (sinceResume > 0 || images.length === 0)) {
+      paused = true;
+      process.stdout.write('paused\n');
+      continue;
+    }
+    if (images.length > 0) {
+      await gesture(images);
+      sinceResume++;
+    }
+  }
+  process.stdin.destroy();
+  store.dispose();
+}
+
 async function main(): Promise<void> {
+  if (args.role === 'concurrent') return labelAlongside();
   process.stdout.write('ready\n');
   const deadline = Date.now() + args.maxMs;
   let images = imageList.all() as ImageRow[];

@@ -35,6 +35,15 @@ describe('SIGKILL in the middle of labeling and importing', () => {
     expect(result.annotations).toBeGreaterThanOrEqual(160);
   }, 150_000);
 
+  it('with a second process labeling the same project the whole time, loses none of either process\'s committed edits', async () => {
+    const result = await runKillLoop(work(), { kills: 10, seed: 20261207, batches: 20, imagesPerBatch: 4, concurrentWriter: true });
+    expect(result.kills).toHaveLength(10);
+    // Both wrote: the writer that was never killed committed gestures in every kill's window.
+    expect(result.concurrentGestures).toBeGreaterThanOrEqual(10);
+    expect(result.gesturesCommitted).toBeGreaterThan(result.concurrentGestures);
+    expect(result.images).toBe(80);
+  }, 150_000);
+
   it('catches a labeler that commits a gesture change by change: the checks can fail', async () => {
     await expect(runKillLoop(work(), { kills: 12, seed: 5, batches: 2, imagesPerBatch: 4, importShare: 0, fault: 'split-gestures' })).rejects.toThrow(
       /neither the committed edits nor those plus the gesture in flight/,

@@ -25,6 +25,8 @@ import { build } from 'esbuild';
 import sharp from 'sharp';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
+import { planImport } from '../../../../src-main/services/import/formats/index.js';
+import { runImport } from '../../../../src-main/services/import/pipeline.js';
 import { temporaryFiles } from './temporary-files.js';
 import { random, type BatchInfo, type ChildArgs, type ChildLine } from './kill-protocol.js';
 
@@ -53,6 +55,12 @@ export interface KillLoopOptions {
   onKill?: (kill: KillRecord) => void;
   /** A fault put in the child on purpose (see ChildArgs), to show that the checks catch it. */
   fault?: ChildArgs['fault'];
+  /**
+   * A second process that labels the same project the whole time and is never killed: its
+   * committed gestures are checked after every kill as the killed process's are. It pauses
+   * between two gestures while a kill's checks run, so they read one moment of the project.
+   */
+  concurrentWriter?: boolean;
 }
 
 export interface KillRecord {
@@ -76,6 +84,8 @@ export interface KillLoopResult {
   /** Committed gestures' annotations compared row by row, summed over the kills. */
   rowsCompared: number;
   importsCompleted: number;
+  /** Gestures the concurrent writer committed (0 without one); each was found intact after every kill. */
+  concurrentGestures: number;
   /** Temporary files that kills left and opening the project removed. */
   tempFilesCleaned: number;
   /** Media files without an image row, the most seen after a kill (harmless: the next import uses them). */
@@ -189,6 +199,64 @@ function readLog(file: string): ChildLine[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The annotation-id prefix of the concurrent writer. */
+const WRITER_TAG = 'cw';
+
+interface Writer {
+  log: string;
+  pause(): Promise<void>;
+  resume(): void;
+  stop(): Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts the process that labels alongside the killed ones (ChildArgs.role 'concurrent'). */
+async function startWriter(childFile: string, workDir: string, base: Pick<ChildArgs, 'dir' | 'batchesDir' | 'batches' | 'seed'>): Promise<Writer> {
+  const log = path.join(workDir, 'logs', 'concurrent-writer.jsonl');
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  const args: ChildArgs = { ...base, log, tag: WRITER_TAG, importShare: 0, finish: false, maxMs: 0, role: 'concurrent' };
+  const child = spawn(process.execPath, [childFile, JSON.stringify(args)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  let waiter: { word: string; resolve: () => void } | null = null;
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (waiter && out.includes(`${waiter.word}\n`)) {
+      out = out.replace(`${waiter.word}\n`, '');
+      const w = waiter;
+      waiter = null;
+      w.resolve();
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const answer = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.includes(`${word}\n`)) {
+        out = out.replace(`${word}\n`, '');
+        resolve();
+        return;
+      }
+      waiter = { word, resolve };
+      void exited.then((code) => reject(new Failure(`the concurrent writer ended (${code}) before saying ${word}: ${err}`)));
+    });
+  await answer('ready');
+  return {
+    log,
+    pause: () => {
+      const paused = answer('paused');
+      child.stdin!.write('pause\n');
+      return paused;
+    },
+    resume: () => child.stdin!.write('resume\n'),
+    stop: () => {
+      child.stdin!.write('stop\n');
+      return exited;
+    },
+    stderr: () => err,
+  };
+}
+
 class Failure extends Error {}
 
 export async function runKillLoop(workDir: string, options: KillLoopOptions): Promise<KillLoopResult> {
@@ -214,6 +282,7 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
       gesturesCommitted: 0,
       rowsCompared: 0,
       importsCompleted: 0,
+      concurrentGestures: 0,
       tempFilesCleaned: 0,
       orphanMedia: 0,
       images: 0,
@@ -362,6 +431,7 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
         finish,
         maxMs: finish ? 600_000 : 60_000,
         fault: options.fault,
+        otherTag: options.concurrentWriter ? WRITER_TAG : undefined,
       };
       const child = spawn(process.execPath, [childFile, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
@@ -379,6 +449,33 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
       return { child, log, ready, exited, stderr: () => err };
     };
 
+    if (options.concurrentWriter) {
+      // The writer labels from the start: the first batch is there before it begins.
+      const store = ProjectStore.open(dir);
+      try {
+        const report = await runImport(store, new MediaStore(store.paths), await planImport([path.join(batchesDir, batches[0]!.name)], 'yolo', 'detect'));
+        if (report.imported !== batches[0]!.images.length) throw new Failure(`the first batch imported ${report.imported} of ${batches[0]!.images.length}`);
+      } finally {
+        store.dispose();
+      }
+      startedBatches.add(batches[0]!.name);
+      completedBatches.add(batches[0]!.name);
+      result.importsCompleted++;
+    }
+    const writer = options.concurrentWriter ? await startWriter(childFile, workDir, { dir, batchesDir, batches, seed: Math.floor(rand() * 2 ** 31) }) : null;
+    let writerLinesRead = 0;
+    /** Pauses the concurrent writer between two gestures and takes its committed gestures into the model. */
+    const absorbWriter = async (where: string) => {
+      if (!writer) return;
+      await writer.pause();
+      const lines = readLog(writer.log).slice(writerLinesRead);
+      writerLinesRead += lines.length;
+      const before = result.gesturesCommitted;
+      const left = absorb(lines, `${where} (concurrent writer)`);
+      result.concurrentGestures += result.gesturesCommitted - before;
+      if (left.gesture || left.batch) throw new Failure(`${where}: the concurrent writer paused in the middle of a step`);
+    };
+
     for (let index = 0; index < options.kills; index++) {
       const t0 = Date.now();
       const where = `kill ${index + 1} of ${options.kills} (seed ${options.seed})`;
@@ -393,8 +490,10 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
       run.child.kill('SIGKILL');
       await run.exited;
       const inFlight = absorb(readLog(run.log), where);
+      await absorbWriter(where);
       const v0 = Date.now();
       const { checks, committed } = verify(where, inFlight.gesture);
+      writer?.resume();
       const record: KillRecord = {
         index,
         during: inFlight.gesture ? 'gesture' : inFlight.batch ? 'import' : 'idle',
@@ -408,6 +507,12 @@ export async function runKillLoop(workDir: string, options: KillLoopOptions): Pr
       options.onKill?.(record);
     }
 
+    if (writer) {
+      await absorbWriter('before the final import');
+      // Paused, it makes no more gestures: what it committed is all in the model now.
+      const code = await writer.stop();
+      if (code !== 0) throw new Failure(`the concurrent writer exited ${code}: ${writer.stderr()}`);
+    }
     // A last child that nobody kills imports whatever is left: every image is then there once.
     const last = startChild(options.kills, true);
     const code = await last.exited;

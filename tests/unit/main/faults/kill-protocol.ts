@@ -29,6 +29,15 @@ export interface ChildArgs {
    * transaction per gesture would.
    */
   fault?: 'split-gestures';
+  /**
+   * `concurrent`: the second process, which is never killed: it labels its own boxes (ids
+   * `${tag}-…`) at the same time as the one being killed, pauses between two gestures when told
+   * `pause` on stdin (answering `paused`), goes on at `resume` and ends at `stop`. The killed
+   * process leaves its boxes alone (`otherTag`).
+   */
+  role?: 'killed' | 'concurrent';
+  /** The concurrent writer's tag, whose boxes the killed process does not edit. */
+  otherTag?: string;
 }
 
 export type ChildLine =
