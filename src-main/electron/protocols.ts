@@ -9,12 +9,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import { APP_SCHEME, MEDIA_SCHEME, toErrorPayload } from '@shared';
-import { CSP } from '../transports/serve.js';
+import { CSP } from '../host/security-headers.js';
 import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
 import type { ProjectSession } from '../services/studio/project-session.js';
 import { APP_HOST } from './app-origin.js';
 
-/** serve.ts's policy, with images also allowed from the media scheme. */
+/** The studio's policy (host/security-headers.ts), with images also allowed from the media scheme. */
 // Images come from the media scheme; the labeler also fetches large ones from it, to decode them
 // off the main thread (createImageBitmap).
 export const DESKTOP_CSP = withDirective(withDirective(CSP, `img-src 'self' ${MEDIA_SCHEME}: data: blob:`), `connect-src 'self' ${MEDIA_SCHEME}:`);

@@ -14,6 +14,8 @@ import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, toErrorPayload
 import type { ApiHost } from '../host/api-host.js';
 import type { ProjectSession } from '../services/studio/project-session.js';
 import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
+import { receiveUpload } from '../services/media/uploads.js';
+import { SECURITY_HEADERS } from '../host/security-headers.js';
 
 export interface ServeOptions {
   host: ApiHost<StudioContract>;
@@ -47,28 +49,6 @@ const STATIC_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
-const UPLOAD_ID = /^[a-zA-Z0-9_-]{8,64}$/;
 
 export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
@@ -112,7 +92,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       res.setHeader('Set-Cookie', `${SERVE_TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
     if (url.pathname.startsWith(`${SERVE_ROUTES.media}/`)) return serveMedia(url.pathname.slice(SERVE_ROUTES.media.length + 1), req, res);
-    if (url.pathname.startsWith(`${SERVE_ROUTES.upload}/`)) return receiveUpload(url.pathname.slice(SERVE_ROUTES.upload.length + 1), req, res);
+    if (url.pathname.startsWith(`${SERVE_ROUTES.upload}/`)) return upload(url.pathname.slice(SERVE_ROUTES.upload.length + 1), req, res);
     if (url.pathname.startsWith(`${SERVE_ROUTES.files}/`)) return serveRunFile(url.pathname.slice(SERVE_ROUTES.files.length + 1), req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'invalid_input', message: 'Method not allowed.' } });
     return serveStatic(url.pathname, res);
@@ -182,41 +162,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     await pipeline(fs.createReadStream(file), res);
   }
 
-  async function receiveUpload(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function upload(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'PUT') return sendJson(res, 405, { error: { code: 'invalid_input', message: 'Upload with PUT.' } });
     const project = options.session.require();
     const [uploadId, ...segments] = rest.split('/');
-    if (!UPLOAD_ID.test(uploadId ?? '') || segments.length === 0) throw new StudioError('invalid_input', 'Bad upload path.');
-    const names = segments.map((s) => decodeURIComponent(s));
-    if (names.some((n) => n === '' || n === '.' || n === '..' || n.includes('/') || n.includes('\\') || n.includes('\0'))) {
-      throw new StudioError('forbidden', 'Upload paths must stay inside the upload.');
-    }
     const length = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(length) && length > maxUpload) throw new StudioError('invalid_input', `The file is larger than ${maxUpload} bytes.`);
-    const root = path.join(project.store.paths.staging, uploadId);
-    const target = path.join(root, ...names);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
-    let received = 0;
-    const out = fs.createWriteStream(tmp);
-    try {
-      await pipeline(
-        req,
-        async function* (source) {
-          for await (const chunk of source) {
-            received += (chunk as Buffer).length;
-            if (received > maxUpload) throw new StudioError('invalid_input', `The file is larger than ${maxUpload} bytes.`);
-            yield chunk;
-          }
-        },
-        out,
-      );
-      await fsp.rename(tmp, target);
-    } catch (err) {
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-    sendJson(res, 201, { ok: true, bytes: received });
+    const bytes = await receiveUpload(project.store.paths.staging, uploadId ?? '', segments.map((s) => decodeURIComponent(s)), req, maxUpload);
+    sendJson(res, 201, { ok: true, bytes });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
@@ -296,6 +249,11 @@ function statusFor(code: string): number {
     case 'not_found':
     case 'no_project':
       return 404;
+    case 'conflict':
+    case 'already_exists':
+      return 409;
+    case 'project_busy':
+      return 503;
     case 'disk_full':
       return 507;
     default:
