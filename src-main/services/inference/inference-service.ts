@@ -29,11 +29,11 @@ import type { z } from 'zod';
 import type { ProjectSession, OpenProject } from '../studio/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { TrainingService } from '../training/training-service.js';
-import { runPaths } from '../training/supervisor.js';
+import { runPaths } from '../training/run-paths.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { InferenceProcessLauncher } from './inference-process.js';
 import { InferenceWorkerClient } from './inference-worker-client.js';
-import { SuggestionRepository, type NewSuggestion } from './suggestion-repository.js';
+import type { NewSuggestion } from '../store/suggestion-repository.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
 
 export interface InferenceEvents {
@@ -92,7 +92,6 @@ type Autolabel = z.output<typeof AutolabelInput>;
 export class InferenceService {
   private readonly worker: InferenceWorkerClient;
   private readonly providers: ExecutionProvider[];
-  private readonly repos = new WeakMap<ProjectStore, SuggestionRepository>();
   private readonly loaded = new Map<string, { model: LoadedModel; mtimeMs: number; size: number; worker: number }>();
 
   constructor(private readonly options: InferenceServiceOptions) {
@@ -178,7 +177,7 @@ export class InferenceService {
     const project = this.options.session.require();
     const file = this.resolveModel(input);
     const ids = input.imageIds ?? this.unlabeledIds(project.store);
-    const repo = this.repo(project.store);
+    const repo = project.store.suggestions;
     const { jobId } = this.options.jobs.start('autolabel', async (job) => {
       const started = performance.now();
       job.progress({ phase: 'scanning', done: 0, total: ids.length });
@@ -254,7 +253,7 @@ export class InferenceService {
   forImage(imageId: number): Suggestion[] {
     const { store } = this.options.session.require();
     store.images.get(imageId);
-    return this.repo(store).forImage(imageId);
+    return store.suggestions.forImage(imageId);
   }
 
   /**
@@ -263,7 +262,7 @@ export class InferenceService {
    */
   accept(ids: readonly string[]): AcceptResult {
     const project = this.options.session.require();
-    const repo = this.repo(project.store);
+    const repo = project.store.suggestions;
     const byImage = new Map<number, Suggestion[]>();
     for (const s of repo.byIds([...new Set(ids)])) {
       const list = byImage.get(s.imageId);
@@ -305,7 +304,7 @@ export class InferenceService {
 
   reject(ids: readonly string[]): { rejected: number } {
     const { store } = this.options.session.require();
-    const repo = this.repo(store);
+    const repo = store.suggestions;
     const images = new Set(repo.byIds(ids).map((s) => s.imageId));
     const rejected = repo.delete(ids);
     for (const imageId of images) this.options.events.suggestionsChanged(imageId);
@@ -313,7 +312,7 @@ export class InferenceService {
   }
 
   reviewQueue(limit: number, offset: number): ReviewQueue {
-    return this.repo(this.options.session.require().store).reviewQueue(limit, offset);
+    return this.options.session.require().store.suggestions.reviewQueue(limit, offset);
   }
 
   /** Frees a model's session in the worker. */
@@ -331,12 +330,6 @@ export class InferenceService {
   }
 
   // --- helpers ------------------------------------------------------------------------------
-
-  private repo(store: ProjectStore): SuggestionRepository {
-    let repo = this.repos.get(store);
-    if (!repo) this.repos.set(store, (repo = new SuggestionRepository(store.db)));
-    return repo;
-  }
 
   private resolveModel(source: { path?: string; modelPath?: string; runId?: string }): string {
     const given = source.path ?? source.modelPath;

@@ -16,6 +16,8 @@ import { openDatabase, schemaVersion, type Db } from './database.js';
 import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
+import { RunRepository } from './run-repository.js';
+import { SuggestionRepository } from './suggestion-repository.js';
 import { removeInterruptedWrites } from '../media/media-store.js';
 import { announceHolder } from './project-holders.js';
 import { ChangeFeed } from './change-feed.js';
@@ -57,6 +59,10 @@ export class ProjectStore {
   readonly classes: ClassRepository;
   readonly images: ImageRepository;
   readonly annotations: AnnotationRepository;
+  /** Training runs, their epochs and artifacts. */
+  readonly runs: RunRepository;
+  /** Model suggestions, kept apart from the annotations. */
+  readonly suggestions: SuggestionRepository;
   private closed = false;
   private readonly leave: () => void;
   private feed: ChangeFeed | null = null;
@@ -68,6 +74,8 @@ export class ProjectStore {
     this.classes = new ClassRepository(db);
     this.images = new ImageRepository(db);
     this.annotations = new AnnotationRepository(db);
+    this.runs = new RunRepository(db, paths.root);
+    this.suggestions = new SuggestionRepository(db);
   }
 
   /** Makes a new project in `dir`, which must be missing or empty. */

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrainingStartInput, type AutolabelReport, type JobResult, type StudioApi } from '@shared';
-import { RunRepository } from '../../../../src-main/services/training/run-repository.js';
-import { runPaths } from '../../../../src-main/services/training/supervisor.js';
+import { RunRepository } from '../../../../src-main/services/store/run-repository.js';
+import { runPaths } from '../../../../src-main/services/training/run-paths.js';
 import { classIds, openStudio } from '../studio/studio-fixture.js';
 import { image, model, MODELS_DIR } from './fixtures.js';
 

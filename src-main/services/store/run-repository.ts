@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { StudioError, type EpochRecord, type RunArtifact, type RunDetail, type RunResults, type RunStatus, type RunSummary, type TrainingSpec } from '@shared';
-import { statementCache, type Db } from '../store/database.js';
+import { statementCache, writeTransaction, type Db } from './database.js';
 
 export type RunError = NonNullable<RunSummary['error']>;
 export type RunBest = NonNullable<RunSummary['best']>;
@@ -22,6 +22,9 @@ export interface RunRecord extends RunSummary {
 }
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'createdAt' | 'spec'>>;
+
+/** A run as it is first stored (queued). */
+export type NewRun = Omit<RunRecord, 'epochsDone' | 'startedAt' | 'endedAt' | 'error' | 'best' | 'results' | 'pid'>;
 
 interface RunRow {
   id: string;
@@ -76,7 +79,7 @@ export class RunRepository {
     this.stmt = statementCache(db);
   }
 
-  insert(run: Omit<RunRecord, 'epochsDone' | 'startedAt' | 'endedAt' | 'error' | 'best' | 'results' | 'pid'>): void {
+  insert(run: NewRun): void {
     this.stmt(
       `INSERT INTO runs (id, name, status, spec, model, epochs, device, created_at, resumable, dataset, owner_pid)
        VALUES (@id, @name, @status, @spec, @model, @epochs, @device, @createdAt, @resumable, @dataset, @ownerPid)`,
@@ -93,6 +96,11 @@ export class RunRepository {
       dataset: run.dataset ? JSON.stringify(this.relativeDataset(run.dataset)) : null,
       ownerPid: run.ownerPid,
     });
+  }
+
+  /** Runs `fn`'s writes as one transaction: all of them are stored, or (a full disk) none. */
+  atomically<R>(fn: () => R): R {
+    return writeTransaction(this.db, fn)();
   }
 
   exists(id: string): boolean {

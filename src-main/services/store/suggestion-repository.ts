@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ReviewQueue, Suggestion } from '@shared';
-import { writeTransaction, statementCache, type Db } from '../store/database.js';
+import { writeTransaction, statementCache, type Db } from './database.js';
 
 interface SuggestionRow {
   id: string;

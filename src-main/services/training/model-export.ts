@@ -1,0 +1,46 @@
+/**
+ * Exports trained weights to another format (ONNX for the studio's own inference, and the others
+ * Ultralytics writes) with `python -m reticle_runtime export`. The file lands beside the weights.
+ * It needs no project: the caller records the artifact where it keeps its runs.
+ */
+import { StudioError, type ModelExportFormat, type RunArtifact } from '@shared';
+import { describeExit, runRuntimeCommand } from '../runtime/runtime-process.js';
+import { STUDIO_CODE } from './runtime-messages.js';
+
+const EXPORT_TIMEOUT_MS = 30 * 60_000;
+
+export interface ModelExportOptions {
+  /** The runtime's Python interpreter. */
+  python: string;
+  /** The folder that holds the `reticle_runtime` package. */
+  runtimeDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** The `.pt` file to export. */
+  weights: string;
+  format: ModelExportFormat;
+  /** Where the export process runs (the run folder). */
+  cwd: string;
+}
+
+/**
+ * Runs the export to its end (30 minutes at most).
+ *
+ * @returns the exported file, as an artifact of the run
+ * @throws StudioError the runtime's own error, or `internal` saying how the export ended
+ */
+export async function exportWeights(options: ModelExportOptions): Promise<RunArtifact> {
+  const result = await runRuntimeCommand({
+    python: options.python,
+    runtimeDir: options.runtimeDir,
+    args: ['export', '--weights', options.weights, '--format', options.format],
+    env: options.env,
+    cwd: options.cwd,
+    timeoutMs: EXPORT_TIMEOUT_MS,
+  });
+  const exported = result.messages.find((m) => m.type === 'exported');
+  if (exported && exported.type === 'exported') return { kind: options.format, path: exported.path, bytes: exported.bytes };
+  const error = result.messages.find((m) => m.type === 'error');
+  if (error && error.type === 'error') throw new StudioError(STUDIO_CODE[error.code], [error.message, error.hint].filter(Boolean).join(' '));
+  const why = result.spawnError ? `its Python could not be started (${result.spawnError.message})` : result.timedOut ? 'it took too long' : describeExit(result.code, result.signal);
+  throw new StudioError('internal', `The ${options.format} export failed: ${why}. ${result.stderr.last(3).join(' · ')}`.trim());
+}
