@@ -6,9 +6,17 @@ import path from 'node:path';
 import { studioContract, type AppInfo, type ExecutionProvider, type StudioContract, type StudioServices } from '@shared';
 import { ApiHost } from './host/api-host.js';
 import { JobRunner, type JobEvents } from './services/jobs/job-runner.js';
-import { ProjectSession } from './services/studio/project-session.js';
+import { ProjectSession } from './services/project/project-session.js';
 import { emitExternalChanges } from './services/project/external-changes.js';
-import { createStudioServices } from './services/studio/studio-services.js';
+import { createProjectEvents } from './services/project/project-events.js';
+import { createProjectServices } from './services/project/project-services.js';
+import { createDatasetServices } from './services/dataset/dataset-services.js';
+import { createImportServices } from './services/import/import-services.js';
+import { createExportServices } from './services/export/export-services.js';
+import { createRuntimeServices } from './services/runtime/runtime-services.js';
+import { createTrainingServices } from './services/training/training-services.js';
+import { createInferenceServices } from './services/inference/inference-services.js';
+import { createJobsServices } from './services/jobs/jobs-services.js';
 import { createTeamServices, type TeamServicesDeps } from './services/team/team-services.js';
 import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
 import { createBackupServices } from './services/backup/backup-services.js';
@@ -131,36 +139,44 @@ export function createStudio(options: StudioOptions): Studio {
     ...options.inference,
   });
   const externalImages = new ExternalImages();
-  const services = createStudioServices({
-    session,
-    jobs,
-    settings,
-    emit: () => host!.emit,
-    pickDirectory: options.pickDirectory,
-    runtime,
-    studioJobs,
-    training,
-    inference,
-    externalImages,
-    team: createTeamServices({
+  const emit = () => host!.emit;
+  const events = createProjectEvents(emit, session);
+  // One factory per contract domain, each given the open project and `emit` the same way.
+  const services: StudioServices = {
+    ...createProjectServices({
       session,
       jobs,
       settings,
-      emit: () => host!.emit,
+      training,
+      emit,
+      pickDirectory: options.pickDirectory,
+      app: {
+        version: STUDIO_VERSION,
+        mode: options.mode,
+        nativeDialogs: Boolean(options.pickDirectory),
+        uploadsDroppedFiles: options.mode === 'serve',
+      },
+    }),
+    ...createDatasetServices({ session, emit, events }),
+    ...createImportServices({ session, jobs, emit }),
+    ...createExportServices({ session, jobs }),
+    ...createRuntimeServices({ runtime, studioJobs }),
+    ...createTrainingServices({ training }),
+    ...createInferenceServices({ inference, externalImages, events }),
+    ...createJobsServices({ jobs, studioJobs }),
+    ...createTeamServices({
+      session,
+      jobs,
+      settings,
+      emit,
       secrets: options.secrets ?? new FileSecretStore(options.dataDir ?? studioHome()),
       training,
       studioVersion: STUDIO_VERSION,
       autoSync: options.mode === 'cli' ? false : undefined,
       ...options.team,
     }),
-    backup: createBackupServices({ session, jobs, studioJobs, settings, emit: () => host!.emit }),
-    app: {
-      version: STUDIO_VERSION,
-      mode: options.mode,
-      nativeDialogs: Boolean(options.pickDirectory),
-      uploadsDroppedFiles: options.mode === 'serve',
-    },
-  });
+    ...createBackupServices({ session, jobs, studioJobs, settings, emit }),
+  };
   host = new ApiHost(studioContract, services);
   return {
     host,

@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { IMAGE_EXTENSIONS } from '../services/media/image-files.js';
 import { StudioError, type AutolabelReport, type ImagePrediction, type ModelInfo, type PredictResult } from '@shared';
 import { UsageError, parse, print, waitForJob, withStudio, type Flags } from './common.js';
 import { ProgressLine } from './output.js';
 import { findRun } from './train-commands.js';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp']);
 /** The contract takes at most this many paths per call. */
 const PATHS_PER_CALL = 1000;
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { PROJECT_DB } from '../services/store/project-store.js';
+import { PROJECT_DB } from '../services/store/project-folder.js';
 import { StudioError, normalizeServerUrl, type JobResult, type StudioApi, type SyncConflict, type SyncReport } from '@shared';
 import { UsageError, parse, print, waitForJob, withStudio } from './common.js';
 import { ProgressLine } from './output.js';

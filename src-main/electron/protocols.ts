@@ -10,8 +10,9 @@ import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import { APP_SCHEME, MEDIA_SCHEME, toErrorPayload } from '@shared';
 import { CSP } from '../host/security-headers.js';
-import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
-import type { ProjectSession } from '../services/studio/project-session.js';
+import { resolveMediaPath } from '../services/project/media-resolver.js';
+import type { ExternalMedia } from '../services/media/resolved-media.js';
+import type { ProjectSession } from '../services/project/project-session.js';
 import { APP_HOST } from './app-origin.js';
 
 /** The studio's policy (host/security-headers.ts), with images also allowed from the media scheme. */

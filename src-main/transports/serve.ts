@@ -12,8 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, toErrorPayload, type StudioContract, type WireServerMessage } from '@shared';
 import type { ApiHost } from '../host/api-host.js';
-import type { ProjectSession } from '../services/studio/project-session.js';
-import { resolveMediaPath, type ExternalMedia } from '../services/media/media-resolver.js';
+import type { ProjectSession } from '../services/project/project-session.js';
+import { resolveMediaPath } from '../services/project/media-resolver.js';
+import type { ExternalMedia } from '../services/media/resolved-media.js';
 import { receiveUpload } from '../services/media/uploads.js';
 import { SECURITY_HEADERS } from '../host/security-headers.js';
 

@@ -8,7 +8,7 @@
  * ~/.aws, SSO, an instance role).
  */
 import { BackupTargetSchema, StudioError, type BackupTarget, type BackupTargetState, type JobProgress, type ServicesOf, type StudioEmitter, type backupContract } from '@shared';
-import type { ProjectSession } from '../studio/project-session.js';
+import type { ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import { S3Target, s3Credentials, type S3TargetOptions } from './s3-target.js';

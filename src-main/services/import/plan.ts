@@ -41,10 +41,3 @@ export interface ImportPlan {
   /** Files left alone because they are not images. */
   skipped: number;
 }
-
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.bmp', '.dib', '.tif', '.tiff']);
-
-export function isImagePath(p: string): boolean {
-  const dot = p.lastIndexOf('.');
-  return dot >= 0 && IMAGE_EXTENSIONS.has(p.slice(dot).toLowerCase());
-}

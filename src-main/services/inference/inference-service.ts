@@ -26,7 +26,7 @@ import {
 } from '@shared';
 import type { AutolabelInput, PredictInput } from '@shared';
 import type { z } from 'zod';
-import type { ProjectSession, OpenProject } from '../studio/project-session.js';
+import type { ProjectSession, OpenProject } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { TrainingService } from '../training/training-service.js';
 import { runPaths } from '../training/run-paths.js';

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StudioError, type ExternalFolder } from '@shared';
-import { IMAGE_EXTENSIONS } from '../import/plan.js';
+import { IMAGE_EXTENSIONS } from './image-files.js';
 import { previewRendition } from './image-decoder.js';
-import type { ResolvedMedia } from './media-resolver.js';
+import type { ResolvedMedia } from './resolved-media.js';
 
 /** The most image files one folder offers for preview. */
 export const MAX_EXTERNAL_FILES = 1000;

@@ -6,9 +6,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { StudioError } from '@shared';
-import type { ProjectPaths } from '../store/project-store.js';
+import { temporaryName, type ProjectPaths } from '../store/project-folder.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 const EXT = /^\.[a-z0-9]{1,5}$/;
@@ -106,7 +105,7 @@ async function exists(p: string): Promise<boolean> {
  */
 export async function writeAtomic(target: string, bytes: Uint8Array | string): Promise<void> {
   await fsp.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = temporaryName(target);
   const handle = await fsp.open(tmp, 'w');
   try {
     await handle.writeFile(bytes);
@@ -122,51 +121,5 @@ export async function writeAtomic(target: string, bytes: Uint8Array | string): P
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     throw err;
-  }
-}
-
-/** `<name>.<pid>.<12 hex>.tmp` as writeAtomic names them; older studios wrote `<name>.<12 hex>.tmp`. */
-const TEMPORARY = /\.(?:(\d+)\.)?[0-9a-f]{12}\.tmp$/;
-
-/**
- * Removes the temporary files of writes that never finished: a process killed between writing a
- * media file, thumbnail or rendition and renaming it into place leaves one behind. Only files of
- * writers that are gone are removed; another studio process working on the project keeps its own.
- *
- * @returns how many files were removed
- */
-export function removeInterruptedWrites(paths: ProjectPaths): number {
-  let removed = 0;
-  const sweep = (dir: string, depth: number) => {
-    try {
-      if (depth > 0) {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) sweep(path.join(dir, entry.name), depth - 1);
-        return;
-      }
-      // The hash folders hold only files: their names are enough, and faster to list than entries.
-      for (const name of fs.readdirSync(dir)) {
-        const match = name.endsWith('.tmp') ? TEMPORARY.exec(name) : null;
-        if (!match || (match[1] !== undefined && writerAlive(Number(match[1])))) continue;
-        fs.rmSync(path.join(dir, name), { force: true });
-        removed++;
-      }
-    } catch {
-      /* a folder that is not there holds no leftovers; what cannot be removed waits for the next open */
-    }
-  };
-  // media/ab/…, thumbs/ab/…, cache/{display,preview}/ab/…
-  sweep(paths.media, 1);
-  sweep(paths.thumbs, 1);
-  sweep(paths.cache, 2);
-  return removed;
-}
-
-function writerAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -13,39 +13,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError, type ProjectInfo, type TaskType } from '@shared';
 import { openDatabase, schemaVersion, type Db } from './database.js';
+import { PROJECT_DB, projectPaths, removeInterruptedWrites, type ProjectPaths } from './project-folder.js';
 import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
 import { RunRepository } from './run-repository.js';
 import { SuggestionRepository } from './suggestion-repository.js';
-import { removeInterruptedWrites } from '../media/media-store.js';
 import { announceHolder } from './project-holders.js';
 import { ChangeFeed } from './change-feed.js';
-
-export const PROJECT_DB = 'project.db';
-
-export interface ProjectPaths {
-  root: string;
-  db: string;
-  media: string;
-  thumbs: string;
-  runs: string;
-  cache: string;
-  staging: string;
-}
-
-export function projectPaths(dir: string): ProjectPaths {
-  const root = path.resolve(dir);
-  return {
-    root,
-    db: path.join(root, PROJECT_DB),
-    media: path.join(root, 'media'),
-    thumbs: path.join(root, 'thumbs'),
-    runs: path.join(root, 'runs'),
-    cache: path.join(root, 'cache'),
-    staging: path.join(root, '.staging'),
-  };
-}
 
 export interface CreateProjectOptions {
   name: string;

@@ -9,7 +9,7 @@
  * labeler, an import, auto-label, the CLI next to the app.
  */
 import type Database from 'better-sqlite3';
-import type { OpenProject, ProjectSession } from '../studio/project-session.js';
+import type { OpenProject, ProjectSession } from '../project/project-session.js';
 
 export interface AutoSyncTiming {
   /** How often it looks for edits. */

@@ -12,7 +12,7 @@ import {
   type SyncStatus,
   type teamContract,
 } from '@shared';
-import type { OpenProject, ProjectSession } from '../studio/project-session.js';
+import type { OpenProject, ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import type { TrainingService } from '../training/training-service.js';

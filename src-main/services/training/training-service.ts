@@ -3,7 +3,7 @@
  * made when it opens (which is when runs a crash left behind are found) and disposed before it
  * closes (which stops its trainer). The contract's `training` methods go through here.
  */
-import type { ProjectSession } from '../studio/project-session.js';
+import type { ProjectSession } from '../project/project-session.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { RuntimeService } from '../runtime/runtime-service.js';
 import { TrainingSupervisor, type TrainingEvents } from './supervisor.js';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { TaskType } from '@shared';
-import { isImagePath } from '../plan.js';
+import { isImagePath } from '../../media/image-files.js';
 import { cocoCandidates, looksLikeCocoFile } from './coco.js';
 import { splitFoldersOf } from './folders.js';
 import { isDir, kindOf, listDir, readText, splitOfFolder } from './scan.js';

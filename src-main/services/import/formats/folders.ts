@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { ImportFailure, Split } from '@shared';
-import { isImagePath, type ImportPlan, type PlannedImage } from '../plan.js';
+import { isImagePath } from '../../media/image-files.js';
+import type { ImportPlan, PlannedImage } from '../plan.js';
 import { kindOf, listDir, splitOfFolder, throwIfAborted, walkFiles } from './scan.js';
 
 const SPLIT_RANK: Record<Split, number> = { train: 0, val: 1, test: 2 };

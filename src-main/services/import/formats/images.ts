@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { ImportFailure } from '@shared';
-import { isImagePath, type ImportPlan, type PlannedImage } from '../plan.js';
+import { isImagePath } from '../../media/image-files.js';
+import type { ImportPlan, PlannedImage } from '../plan.js';
 import { kindOf, throwIfAborted, walkFiles } from './scan.js';
 
 /**

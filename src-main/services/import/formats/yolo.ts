@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ImportFailure, Split } from '@shared';
-import { isImagePath, type ImportPlan, type PlannedImage, type PlannedLabel } from '../plan.js';
+import { isImagePath } from '../../media/image-files.js';
+import type { ImportPlan, PlannedImage, PlannedLabel } from '../plan.js';
 import { byName, errorText, isDir, kindOf, listDir, mapLimit, readText, shownPath, splitOfFolder, throwIfAborted, walkFiles } from './scan.js';
 
 /** Ultralytics accepts coordinates up to 1% outside the image; the pipeline clamps them. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseMediaRequest, resolveMedia } from '../../../../src-main/services/media/media-resolver.js';
+import { parseMediaRequest, resolveMedia } from '../../../../src-main/services/project/media-resolver.js';
 import { makeImage, tempDir } from '../../helpers/images.js';
 import { openStudio } from '../studio/studio-fixture.js';
 

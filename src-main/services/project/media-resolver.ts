@@ -6,16 +6,10 @@
  */
 import fs from 'node:fs/promises';
 import { StudioError, type MediaKind } from '@shared';
-import type { ProjectSession } from '../studio/project-session.js';
-import { BROWSER_FORMATS, PREVIEW_SIZE, browserRendition, previewRendition } from './image-decoder.js';
-import type { MediaStore } from './media-store.js';
-
-export interface ResolvedMedia {
-  path: string;
-  contentType: string;
-  /** Content hash: a strong ETag, and the reason the answer may be cached for good. */
-  etag: string;
-}
+import type { ProjectSession } from './project-session.js';
+import { BROWSER_FORMATS, PREVIEW_SIZE, browserRendition, previewRendition } from '../media/image-decoder.js';
+import type { MediaStore } from '../media/media-store.js';
+import type { ExternalMedia, ResolvedMedia } from '../media/resolved-media.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -29,11 +23,6 @@ export function parseMediaRequest(pathname: string): { kind: MediaKind; id: numb
   const match = /^\/?(thumb|preview|image)\/(\d{1,15})$/.exec(pathname);
   if (!match) throw new StudioError('not_found', 'No such media.');
   return { kind: match[1] as MediaKind, id: Number(match[2]) };
-}
-
-/** Anything that answers `external/<token>` requests (ExternalImages). */
-export interface ExternalMedia {
-  resolve(token: string): Promise<ResolvedMedia>;
 }
 
 /**

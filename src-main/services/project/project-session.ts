@@ -8,7 +8,7 @@ import { ProjectStore, type CreateProjectOptions } from '../store/project-store.
 import { MediaStore } from '../media/media-store.js';
 import { AnnotationEditor } from '../annotations/annotation-editor.js';
 import type { ExternalChanges } from '../store/change-feed.js';
-import { ExternalChangeWatcher } from '../project/external-changes.js';
+import { ExternalChangeWatcher } from './external-changes.js';
 
 export interface OpenProject {
   store: ProjectStore;
