@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageCounts, ImportReport, ProjectInfo } from '@shared';
+import type { ImageCounts, ImportReport, ProjectInfo, RunSummary } from '@shared';
 import { ensureCliBuilt, reticleJson, spawnReticle } from '../../helpers/cli.js';
 import { makeImage, tempDir } from '../../helpers/images.js';
 import { startReticleServe, type RunningStudio } from '../../../e2e/serve-fixture.js';
+import { doublesEnv } from '../training/training-fixture.js';
 
 const home = tempDir('reticle-home-');
 const env = { RETICLE_HOME: home };
@@ -117,6 +118,49 @@ describe('processes sharing one project', () => {
       expect(counts.all).toBe(8 + incoming);
 
       for (const image of labeled) {
+        const ids = new Set((await api.annotations.forImage({ imageId: image.id })).map((a) => a.id));
+        for (const g of committed.filter((c) => c.imageId === image.id)) expect(ids.has(g.id), `gesture ${g.id} on image ${image.id}`).toBe(true);
+      }
+    }, 180_000);
+
+    it('a run that `reticle train` starts in a terminal, with an import beside it, reaches the open studio as it goes', async () => {
+      const dir = path.join(studio.work, 'trained');
+      reticleJson<ProjectInfo>(['new', dir, '--name', 'Trained', '--task', 'detect'], env);
+      reticleJson<ImportReport>(['import', dir, await yoloFolder(16, 1)], env);
+      const api = studio.api;
+      await api.projects.open({ dir });
+      const cat = (await api.classes.list()).find((c) => c.name === 'cat')!;
+      const images = (await api.images.list({ offset: 0, limit: 4 })).items;
+      const statuses: RunSummary[] = [];
+      const offStatus = api.training.onStatus((run) => statuses.push(run));
+
+      // The Ultralytics test double trains; the CLI has a home of its own, as a second terminal would.
+      const trainEnv = { ...(doublesEnv() as Record<string, string>), RETICLE_HOME: tempDir('reticle-home-') };
+      const trainer = finished(spawnReticle(['train', dir, '--model', 'yolo11n.yaml', '--epochs', '3', '--imgsz', '64', '--batch', '4', '--device', 'cpu', '--name', 'from-terminal', '--json'], trainEnv));
+      const importer = finished(spawnReticle(['import', dir, await yoloFolder(40, 300), '--json'], env));
+      let bothDone = false;
+      void Promise.all([trainer, importer]).then(() => (bothDone = true));
+      const committed: { imageId: number; id: string }[] = [];
+      for (let n = 0; !bothDone || n < 5; n++) {
+        const image = images[n % images.length]!;
+        const id = `t${n}`;
+        await api.annotations.apply({ imageId: image.id, changes: [{ op: 'create', annotation: { id, kind: 'box', classId: cat.id, x: 1 + (n % 40), y: 2, w: 8, h: 8 } }] });
+        committed.push({ imageId: image.id, id });
+      }
+      const [trained, imported] = await Promise.all([trainer, importer]);
+      expect(trained.code, trained.stderr).toBe(0);
+      expect(imported.code, imported.stderr).toBe(0);
+      const runId = (JSON.parse(trained.stdout.trim().split('\n').at(-1)!) as { run: RunSummary }).run.id;
+
+      // The studio told its client about the terminal's run, up to its end (a hang guard, not a speed claim).
+      for (let waited = 0; !statuses.some((r) => r.id === runId && r.status === 'completed'); waited += 50) {
+        if (waited > 30_000) throw new Error(`the studio reported no completed run ${runId}; saw ${JSON.stringify(statuses.map((r) => [r.id, r.status]))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      offStatus();
+      expect((await api.training.list()).find((r) => r.id === runId)).toMatchObject({ name: 'from-terminal', status: 'completed', epochsDone: 3 });
+      expect((await api.images.counts()).all).toBe(16 + 40);
+      for (const image of images) {
         const ids = new Set((await api.annotations.forImage({ imageId: image.id })).map((a) => a.id));
         for (const g of committed.filter((c) => c.imageId === image.id)) expect(ids.has(g.id), `gesture ${g.id} on image ${image.id}`).toBe(true);
       }
