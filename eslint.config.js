@@ -5,6 +5,23 @@ import tseslint from 'typescript-eslint';
 const sideImports = (...sides) =>
   sides.map((side) => ({ group: [`**/${side}/**`, `${side}/**`], message: `do not import ${side} from here: talk through src-shared` }));
 
+// A deferred transaction that reads, then writes, fails at once when another process wrote
+// meanwhile; writeTransaction begins IMMEDIATE and waits. See src-main/services/store/database.ts.
+const immediateTransactions = {
+  selector: "CallExpression[callee.property.name='transaction']",
+  message: 'use writeTransaction(db, fn) from services/store/database.ts (or store.writeTransaction(fn)): it begins IMMEDIATE',
+};
+
+// A ProjectStore's connection is the store's own: SQL lives in its repositories
+// (store.images, store.sync, store.datasetQueries, ...) and its methods.
+const storeConnection = 'a ProjectStore owns its database: add a repository method (services/store/) instead of reaching into store.db';
+const storeDbOnlyInStore = [
+  { selector: "MemberExpression[property.name='db'][object.name='store']", message: storeConnection },
+  { selector: "MemberExpression[property.name='db'][object.property.name='store']", message: storeConnection },
+  { selector: "VariableDeclarator[init.name='store'] > ObjectPattern > Property[key.name='db']", message: storeConnection },
+  { selector: "VariableDeclarator[init.property.name='store'] > ObjectPattern > Property[key.name='db']", message: storeConnection },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'test-results/**', 'python-runtime/**', '.bench/**'] },
   ...tseslint.configs.recommended,
@@ -22,16 +39,15 @@ export default tseslint.config(
     },
   },
   {
-    // A deferred transaction that reads, then writes, fails at once when another process wrote
-    // meanwhile; writeTransaction begins IMMEDIATE and waits. See src-main/services/store/database.ts.
     files: ['src-main/**/*.ts'],
     ignores: ['src-main/services/store/database.ts'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        { selector: "CallExpression[callee.property.name='transaction']", message: 'use writeTransaction(db, fn) from services/store/database.ts: it begins IMMEDIATE' },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', immediateTransactions] },
+  },
+  {
+    // Later options replace earlier ones, so this block repeats the transaction rule.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/services/store/**'],
+    rules: { 'no-restricted-syntax': ['error', immediateTransactions, ...storeDbOnlyInStore] },
   },
   {
     files: ['src-main/electron/**/*.ts'],

@@ -9,33 +9,26 @@
  * another part of the studio shows in `total_changes()`, one by another process in
  * `PRAGMA data_version`, and either makes the next edit read the image afresh.
  */
-import type Database from 'better-sqlite3';
 import {
   StudioError,
   type Annotation,
   type AnnotationApplyResult,
   type AnnotationChange,
   type BoxAnnotation,
-  type ImageStatus,
   type NewAnnotationData,
   type TaskType,
 } from '@shared';
-import type { ProjectStore } from '../store/project-store.js';
-import { writeTransaction } from '../store/database.js';
+import type { ChangeCounters, ProjectStore } from '../store/project-store.js';
+import type { EditedImageRow } from '../store/image-repository.js';
 
-interface EditedImage {
-  id: number;
-  width: number;
-  height: number;
-  status: ImageStatus;
+interface EditedImage extends EditedImageRow {
   /** By id, in the order they were made (the database's rowid order). */
   annotations: Map<string, Annotation>;
 }
 
 interface Snapshot {
   image: EditedImage;
-  totalChanges: number;
-  dataVersion: number;
+  counters: ChangeCounters;
 }
 
 export interface AnnotationEditorOptions {
@@ -49,22 +42,12 @@ type Box = Pick<BoxAnnotation, 'x' | 'y' | 'w' | 'h'>;
 export class AnnotationEditor {
   private snapshot: Snapshot | null = null;
   private readonly applyTx: (imageId: number, changes: readonly AnnotationChange[]) => EditedImage;
-  private readonly totalChanges: Database.Statement;
-  private readonly dataVersion: Database.Statement;
-  private readonly imageRow: Database.Statement;
-  private readonly touchImage: Database.Statement;
 
   constructor(
     private readonly store: ProjectStore,
     private readonly options: AnnotationEditorOptions,
   ) {
-    const db = store.db;
-    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.imageRow = db.prepare('SELECT id, width, height, status FROM images WHERE id = ?');
-    // The first edit starts the image; every edit dates it.
-    this.touchImage = db.prepare("UPDATE images SET status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END, updated_at = ? WHERE id = ?");
-    this.applyTx = writeTransaction(db, (imageId: number, changes: readonly AnnotationChange[]) => this.applyInTransaction(imageId, changes));
+    this.applyTx = store.writeTransaction((imageId: number, changes: readonly AnnotationChange[]) => this.applyInTransaction(imageId, changes));
   }
 
   /**
@@ -88,7 +71,7 @@ export class AnnotationEditor {
       this.snapshot = null;
       throw translateSqliteError(err);
     }
-    this.snapshot = { image, totalChanges: this.totalChanges.get() as number, dataVersion: this.dataVersion.get() as number };
+    this.snapshot = { image, counters: this.store.changeCounters() };
     return { imageId, annotations: [...image.annotations.values()], status: image.status };
   }
 
@@ -116,7 +99,7 @@ export class AnnotationEditor {
       }
     });
     if (changed) {
-      this.touchImage.run(now, image.id);
+      this.store.images.markEdited(image.id, now);
       if (image.status === 'new') image.status = 'in_progress';
     }
     return image;
@@ -125,9 +108,9 @@ export class AnnotationEditor {
   /** The image as the database holds it: from memory when nothing else wrote since the last edit. */
   private load(imageId: number): EditedImage {
     const s = this.snapshot;
-    if (s && s.image.id === imageId && s.totalChanges === this.totalChanges.get() && s.dataVersion === this.dataVersion.get()) return s.image;
+    if (s && s.image.id === imageId && sameCounters(s.counters, this.store.changeCounters())) return s.image;
     this.snapshot = null;
-    const row = this.imageRow.get(imageId) as { id: number; width: number; height: number; status: ImageStatus } | undefined;
+    const row = this.store.images.forEditing(imageId);
     if (!row) throw new StudioError('not_found', `There is no image with id ${imageId} in this project.`);
     const annotations = new Map<string, Annotation>();
     for (const a of this.store.annotations.forImage(imageId)) annotations.set(a.id, a);
@@ -212,6 +195,10 @@ export function clampBox(box: Box, width: number, height: number): Box | null {
   const y1 = Math.min(Math.max(box.y + box.h, 0), height);
   if (!(x1 - x0 > 0) || !(y1 - y0 > 0)) return null;
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+function sameCounters(a: ChangeCounters, b: ChangeCounters): boolean {
+  return a.totalChanges === b.totalChanges && a.dataVersion === b.dataVersion;
 }
 
 function sameAnnotation(a: Annotation, b: Annotation): boolean {

@@ -23,7 +23,7 @@ export interface DatabaseSnapshot {
 }
 
 export async function snapshotDatabase(store: ProjectStore, file: string): Promise<DatabaseSnapshot> {
-  await store.db.backup(file);
+  await store.backupTo(file);
   const copy = new Database(file);
   let images: DatabaseSnapshot['images'];
   let runs: DatabaseSnapshot['runs'];

@@ -201,11 +201,11 @@ async function restoreDatabase(folder: S3Target, manifest: BackupManifest, stagi
 async function checkAndMakeThumbnails(staging: string, manifest: BackupManifest, report: RestoreReport, meter: TransferMeter, signal?: AbortSignal): Promise<void> {
   const store = ProjectStore.open(staging);
   try {
-    const check = String(store.db.pragma('quick_check', { simple: true }));
+    const check = store.quickCheck();
     if (check !== 'ok') throw new StudioError('io', `The restored database fails its check (${check}): the snapshot is damaged. Restore another snapshot.`);
     const media = new MediaStore(store.paths);
     const missing = new Set(manifest.missing.map((m) => m.path));
-    const images = store.db.prepare('SELECT hash, ext FROM images ORDER BY id').all() as { hash: string; ext: string }[];
+    const images = store.images.listStored();
     for (const image of images) {
       const file = media.mediaPath(image.hash, image.ext);
       if (!fs.existsSync(file) && !missing.has(`media/${image.hash.slice(0, 2)}/${image.hash}${image.ext}`)) {
@@ -214,7 +214,7 @@ async function checkAndMakeThumbnails(staging: string, manifest: BackupManifest,
     }
     report.images = images.length;
     report.annotations = store.annotations.count();
-    report.runs = (store.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+    report.runs = store.runs.count();
 
     let done = 0;
     await forEachLimited(images, 2, signal, async (image) => {

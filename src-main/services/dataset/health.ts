@@ -52,10 +52,7 @@ const ASPECT_BINS = 16;
 export async function datasetHealth(store: ProjectStore, media: MediaStore): Promise<DatasetHealth> {
   await backfillDifferenceHashes(store, media);
   assertOpen(store);
-  const db = store.db;
-  const counts = db
-    .prepare("SELECT COUNT(*) AS images, COALESCE(SUM(annotation_count > 0 OR status = 'done'), 0) AS labeled, COALESCE(SUM(annotation_count = 0 AND status = 'done'), 0) AS empty FROM images")
-    .get() as { images: number; labeled: number; empty: number };
+  const counts = store.datasetQueries.labelTotals();
 
   const problems = new ProblemList();
   const scan = await scanAnnotations(store, problems);
@@ -81,9 +78,7 @@ export async function datasetHealth(store: ProjectStore, media: MediaStore): Pro
     });
   }
 
-  const imageSizes = db
-    .prepare('SELECT width, height, COUNT(*) AS count FROM images GROUP BY width, height ORDER BY count DESC, width DESC, height DESC LIMIT ?')
-    .all(IMAGE_SIZES_LISTED) as { width: number; height: number; count: number }[];
+  const imageSizes = store.datasetQueries.commonSizes(IMAGE_SIZES_LISTED);
 
   return {
     images: counts.images,
@@ -105,7 +100,7 @@ export async function datasetHealth(store: ProjectStore, media: MediaStore): Pro
  * where the thumbnail is missing), in small batches. Images that cannot be read are left without.
  */
 export async function backfillDifferenceHashes(store: ProjectStore, media: MediaStore, onProgress?: (done: number, total: number) => void): Promise<number> {
-  const total = (store.db.prepare('SELECT COUNT(*) AS n FROM images WHERE dhash IS NULL').get() as { n: number }).n;
+  const total = store.images.missingDhashCount();
   let done = 0;
   let filled = 0;
   let cursor = 0;
@@ -164,12 +159,11 @@ class ProblemList {
 
 /** Every image's difference hash, read a page at a time. */
 async function differenceHashes(store: ProjectStore): Promise<{ id: number; dhash: string }[]> {
-  const page = store.db.prepare('SELECT id, dhash FROM images WHERE id > ? AND dhash IS NOT NULL ORDER BY id LIMIT ?').raw();
   const out: { id: number; dhash: string }[] = [];
   for (let after = 0; ; ) {
     await yieldToEventLoop();
     assertOpen(store);
-    const rows = page.all(after, HASH_PAGE) as [number, string][];
+    const rows = store.images.differenceHashPage(after, HASH_PAGE);
     for (const [id, dhash] of rows) out.push({ id, dhash });
     if (rows.length < HASH_PAGE) return out;
     after = rows[rows.length - 1][0];
@@ -197,18 +191,9 @@ async function scanAnnotations(store: ProjectStore, problems: ProblemList): Prom
     aspect: histogram(edgesOver(-ASPECT_RANGE, ASPECT_RANGE, ASPECT_BINS)),
   };
   const lastImageOfClass = new Map<number, number>();
-  const page = store.db
-    .prepare(
-      `SELECT a.image_id, a.rowid, a.id, a.class_id, a.kind, a.x, a.y, a.w, a.h, i.width, i.height
-       FROM annotations a JOIN images i ON i.id = a.image_id
-       WHERE (a.image_id, a.rowid) > (?, ?)
-       ORDER BY a.image_id, a.rowid LIMIT ?`,
-    )
-    .raw();
-  type Row = [number, number, string, number, 'box' | 'tag', number, number, number, number, number, number];
   let after: [number, number] = [0, 0];
   for (;;) {
-    const rows = page.all(after[0], after[1], ANNOTATION_PAGE) as Row[];
+    const rows = store.datasetQueries.annotationGeometryPage(after, ANNOTATION_PAGE);
     for (const [imageId, , id, classId, kind, x, y, w, h, iw, ih] of rows) {
       const c = scan.perClass.get(classId) ?? { annotations: 0, images: 0 };
       c.annotations++;

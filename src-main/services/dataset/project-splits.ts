@@ -3,10 +3,9 @@
  * (ratios and seed) in the project's `settings` table, each image's split in `images.split`,
  * pinned images left where the user put them. Exports without explicit ratios use what is here.
  */
-import { SPLITS, type Split, type SplitSettings, type SplitSummary } from '@shared';
+import type { Split, SplitSettings, SplitSummary } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
 import { DEFAULT_SPLIT, assignSplits, type SplitItem } from './split.js';
-import { writeTransaction } from '../store/database.js';
 
 export const SPLIT_SETTINGS_KEY = 'split';
 
@@ -28,21 +27,9 @@ export function hasSplitSettings(store: ProjectStore): boolean {
 
 /** Counts per split, pinned images, and each class's annotations per split. */
 export function splitSummary(store: ProjectStore): SplitSummary {
-  const db = store.db;
-  const counts: SplitSummary['counts'] = { train: 0, val: 0, test: 0, unassigned: 0 };
-  let pinned = 0;
-  for (const r of db.prepare('SELECT split, split_pinned AS pinned, COUNT(*) AS n FROM images GROUP BY split, split_pinned').all() as {
-    split: Split | null;
-    pinned: number;
-    n: number;
-  }[]) {
-    counts[r.split && SPLITS.includes(r.split) ? r.split : 'unassigned'] += r.n;
-    if (r.pinned) pinned += r.n;
-  }
+  const { counts, pinned } = store.datasetQueries.splitCounts();
   const perSplit = new Map<number, Record<Split, number>>();
-  for (const r of db
-    .prepare('SELECT a.class_id AS classId, i.split AS split, COUNT(*) AS n FROM annotations a JOIN images i ON i.id = a.image_id WHERE i.split IS NOT NULL GROUP BY a.class_id, i.split')
-    .all() as { classId: number; split: Split; n: number }[]) {
+  for (const r of store.datasetQueries.annotationsPerClassAndSplit()) {
     const row = perSplit.get(r.classId) ?? { train: 0, val: 0, test: 0 };
     row[r.split] = r.n;
     perSplit.set(r.classId, row);
@@ -57,7 +44,7 @@ export function splitSummary(store: ProjectStore): SplitSummary {
  * images, pins and settings always give the same split.
  */
 export function applySplits(store: ProjectStore, settings: SplitSettings): SplitSummary {
-  writeTransaction(store.db, () => {
+  store.writeTransaction(() => {
     store.setSetting(SPLIT_SETTINGS_KEY, { ratios: [...settings.ratios], seed: settings.seed });
     writeComputed(store, settings, null);
   })();
@@ -69,7 +56,7 @@ export function applySplits(store: ProjectStore, settings: SplitSettings): Split
  * current settings give it, so no image is left without one.
  */
 export function pinSplits(store: ProjectStore, ids: readonly number[], split: Split | null): SplitSummary {
-  writeTransaction(store.db, () => {
+  store.writeTransaction(() => {
     if (split) {
       store.images.setSplits(ids.map((id) => ({ id, split, pinned: true })));
     } else {
@@ -95,12 +82,6 @@ function writeComputed(store: ProjectStore, settings: SplitSettings, only: Reado
 }
 
 function splitItems(store: ProjectStore): SplitItem[] {
-  const classIds = new Map<number, number[]>();
-  for (const [imageId, classId] of store.db.prepare('SELECT image_id, class_id FROM annotations').raw().iterate() as IterableIterator<[number, number]>) {
-    const list = classIds.get(imageId);
-    if (list) list.push(classId);
-    else classIds.set(imageId, [classId]);
-  }
-  const rows = store.db.prepare('SELECT id, split, split_pinned FROM images').raw().all() as [number, Split | null, number][];
-  return rows.map(([id, split, pinned]) => ({ id, split, pinned: pinned === 1, classIds: classIds.get(id) ?? [] }));
+  const classIds = store.annotations.classIdsByImage();
+  return store.images.splitPlacements().map((p) => ({ ...p, classIds: classIds.get(p.id) ?? [] }));
 }

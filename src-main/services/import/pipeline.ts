@@ -18,7 +18,6 @@ import type { NewAnnotation } from '../store/annotation-repository.js';
 import { BadImageError, DEFAULT_MAX_PIXELS, decodeImage } from '../media/image-decoder.js';
 import { differenceHash } from '../media/difference-hash.js';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './plan.js';
-import { writeTransaction } from '../store/database.js';
 
 export interface ImportProgress {
   done: number;
@@ -172,7 +171,7 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
       if (imageId !== undefined && w.annotations.length > 0) annotations += store.annotations.insertMany(imageId, w.annotations);
       return true;
     };
-    writeTransaction(store.db, () => {
+    store.writeTransaction(() => {
       for (const w of [...labelsForCopies.splice(0), ...batch]) if (!apply(w)) labelsForCopies.push(w);
       // A copy's labels may come before the copy they belong to in the same batch: once more.
       for (const w of labelsForCopies.splice(0)) if (!apply(w)) labelsForCopies.push(w);

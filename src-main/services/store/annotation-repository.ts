@@ -49,6 +49,17 @@ export class AnnotationRepository {
     return out;
   }
 
+  /** The classes of each image's annotations, read row by row (a large project is never loaded whole). */
+  classIdsByImage(): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const [imageId, classId] of this.db.prepare('SELECT image_id, class_id FROM annotations').raw().iterate() as IterableIterator<[number, number]>) {
+      const list = out.get(imageId);
+      if (list) list.push(classId);
+      else out.set(imageId, [classId]);
+    }
+    return out;
+  }
+
   count(): number {
     return (this.sql('SELECT COUNT(*) AS n FROM annotations').get() as { n: number }).n;
   }

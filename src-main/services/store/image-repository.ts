@@ -86,6 +86,14 @@ export interface StoredImage {
   ext: string;
 }
 
+/** What the annotation editor keeps of an image besides its annotations. */
+export interface EditedImageRow {
+  id: number;
+  width: number;
+  height: number;
+  status: ImageStatus;
+}
+
 export class ImageRepository {
   private readonly sql: ReturnType<typeof statementCache>;
 
@@ -123,6 +131,21 @@ export class ImageRepository {
   /** Media-store identity of an image: what the media protocol needs to find its files. */
   stored(id: number): StoredImage | undefined {
     return this.sql('SELECT id, hash, ext FROM images WHERE id = ?').get(id) as StoredImage | undefined;
+  }
+
+  /** Every image's media-store identity, in id order. */
+  listStored(): StoredImage[] {
+    return this.sql('SELECT id, hash, ext FROM images ORDER BY id').all() as StoredImage[];
+  }
+
+  /** What the annotation editor keeps of an image: its size, which boxes are clamped to, and its status. */
+  forEditing(id: number): EditedImageRow | undefined {
+    return this.sql('SELECT id, width, height, status FROM images WHERE id = ?').get(id) as EditedImageRow | undefined;
+  }
+
+  /** An edit of its labels: the first one starts the image (`new` becomes `in_progress`); every one dates it. */
+  markEdited(id: number, now: string): void {
+    this.sql("UPDATE images SET status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END, updated_at = ? WHERE id = ?").run(now, id);
   }
 
   byHash(hash: string): ImageRecord | undefined {
@@ -199,9 +222,24 @@ export class ImageRepository {
     })();
   }
 
+  /** Every image's split and whether it is pinned there, for the split editor to recompute. */
+  splitPlacements(): { id: number; split: Split | null; pinned: boolean }[] {
+    const rows = this.sql('SELECT id, split, split_pinned FROM images').raw().all() as [number, Split | null, number][];
+    return rows.map(([id, split, pinned]) => ({ id, split, pinned: pinned === 1 }));
+  }
+
+  missingDhashCount(): number {
+    return (this.sql('SELECT COUNT(*) AS n FROM images WHERE dhash IS NULL').get() as { n: number }).n;
+  }
+
   /** Images without a difference hash, in id order after `afterId`: what the health report fills in. */
   missingDhash(afterId: number, limit: number): StoredImage[] {
     return this.sql('SELECT id, hash, ext FROM images WHERE dhash IS NULL AND id > ? ORDER BY id LIMIT ?').all(afterId, limit) as StoredImage[];
+  }
+
+  /** Up to `limit` images after `afterId` that have a difference hash, in id order, as [id, dhash]. */
+  differenceHashPage(afterId: number, limit: number): [id: number, dhash: string][] {
+    return this.sql('SELECT id, dhash FROM images WHERE id > ? AND dhash IS NOT NULL ORDER BY id LIMIT ?').raw().all(afterId, limit) as [number, string][];
   }
 
   setDhashes(hashes: Iterable<{ id: number; dhash: string }>): void {

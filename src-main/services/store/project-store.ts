@@ -12,13 +12,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError, type ProjectInfo, type TaskType } from '@shared';
-import { openDatabase, schemaVersion, type Db } from './database.js';
+import { openDatabase, schemaVersion, statementCache, writeTransaction, type Db } from './database.js';
 import { PROJECT_DB, projectPaths, removeInterruptedWrites, type ProjectPaths } from './project-folder.js';
 import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
 import { AnnotationRepository } from './annotation-repository.js';
 import { RunRepository } from './run-repository.js';
 import { SuggestionRepository } from './suggestion-repository.js';
+import { SyncRepository } from './sync-repository.js';
+import { DatasetQueries } from './dataset-queries.js';
 import { announceHolder } from './project-holders.js';
 import { ChangeFeed } from './change-feed.js';
 
@@ -28,8 +30,18 @@ export interface CreateProjectOptions {
   multiLabel?: boolean;
 }
 
+/**
+ * The database's change counters, read together: `totalChanges` moves with every write on this
+ * connection, `dataVersion` with every commit by another one. Equal counters: nothing was written.
+ */
+export interface ChangeCounters {
+  totalChanges: number;
+  dataVersion: number;
+}
+
 export class ProjectStore {
   readonly paths: ProjectPaths;
+  /** The connection. Services use the repositories and methods here; only tests reach in. */
   readonly db: Db;
   readonly classes: ClassRepository;
   readonly images: ImageRepository;
@@ -38,6 +50,11 @@ export class ProjectStore {
   readonly runs: RunRepository;
   /** Model suggestions, kept apart from the annotations. */
   readonly suggestions: SuggestionRepository;
+  /** The link to a shared project and what was synced with it. */
+  readonly sync: SyncRepository;
+  /** The aggregate reads behind the dataset statistics, health report and split editor. */
+  readonly datasetQueries: DatasetQueries;
+  private readonly sql: ReturnType<typeof statementCache>;
   private closed = false;
   private readonly leave: () => void;
   private feed: ChangeFeed | null = null;
@@ -51,6 +68,9 @@ export class ProjectStore {
     this.annotations = new AnnotationRepository(db);
     this.runs = new RunRepository(db, paths.root);
     this.suggestions = new SuggestionRepository(db);
+    this.sync = new SyncRepository(db);
+    this.datasetQueries = new DatasetQueries(db);
+    this.sql = statementCache(db);
   }
 
   /** Makes a new project in `dir`, which must be missing or empty. */
@@ -141,8 +161,34 @@ export class ProjectStore {
     return this.feed;
   }
 
+  /**
+   * Wraps `fn` in one IMMEDIATE write transaction on this project (see writeTransaction in
+   * database.ts): what a service writes through several repositories is stored whole or not at all.
+   */
+  writeTransaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return writeTransaction(this.db, fn);
+  }
+
+  /** Where the database stands now: compare two readings to learn whether anything was written between. */
+  changeCounters(): ChangeCounters {
+    return {
+      totalChanges: this.sql('SELECT total_changes()').pluck().get() as number,
+      dataVersion: this.sql('PRAGMA data_version').pluck().get() as number,
+    };
+  }
+
   integrityCheck(): string {
     return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  /** `PRAGMA quick_check`: 'ok', or what is damaged. */
+  quickCheck(): string {
+    return String(this.db.pragma('quick_check', { simple: true }));
+  }
+
+  /** Copies the database into `file` with SQLite's online backup, while this connection keeps working. */
+  async backupTo(file: string): Promise<void> {
+    await this.db.backup(file);
   }
 
   get isClosed(): boolean {

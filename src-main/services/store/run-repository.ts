@@ -114,6 +114,10 @@ export class RunRepository {
     return this.fromRow(row);
   }
 
+  count(): number {
+    return (this.stmt('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+  }
+
   /** Every run, newest first. */
   list(): RunRecord[] {
     return (this.stmt('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all() as RunRow[]).map((r) => this.fromRow(r));

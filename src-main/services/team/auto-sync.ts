@@ -8,7 +8,6 @@
  * this connection, `PRAGMA data_version` for other processes), which catches every writer: the
  * labeler, an import, auto-label, the CLI next to the app.
  */
-import type Database from 'better-sqlite3';
 import type { OpenProject, ProjectSession } from '../project/project-session.js';
 
 export interface AutoSyncTiming {
@@ -40,8 +39,6 @@ export interface AutoSyncOptions {
 
 interface Watch {
   project: OpenProject;
-  activity: Database.Statement;
-  dataVersion: Database.Statement;
   lastActivity: string;
   lastChangeAt: number;
   /** Edits were seen since the last sync. */
@@ -138,11 +135,8 @@ export class AutoSync {
 
   private adopt(project: OpenProject): void {
     this.release();
-    const db = project.store.db;
     const w: Watch = {
       project,
-      activity: db.prepare('SELECT total_changes()').pluck(),
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       lastActivity: '',
       lastChangeAt: Date.now(),
       edited: false,
@@ -162,6 +156,7 @@ export class AutoSync {
   }
 
   private activity(w: Watch): string {
-    return `${w.activity.get() as number}:${w.dataVersion.get() as number}`;
+    const { totalChanges, dataVersion } = w.project.store.changeCounters();
+    return `${totalChanges}:${dataVersion}`;
   }
 }

@@ -6,7 +6,6 @@
  */
 import type { ServerImage, TaskType, WireClass } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
-import type { SyncState } from './sync-state.js';
 import { isBlank, labelsDigest, readLabels, writeLabels, type Labels } from './labels.js';
 
 export type MergeOutcome =
@@ -22,7 +21,8 @@ export type MergeOutcome =
   | { kind: 'missing' };
 
 /** Call inside a transaction: the decision and its writes must see the same labels. */
-export function mergeServerImage(store: ProjectStore, state: SyncState, server: ServerImage, task: TaskType): MergeOutcome {
+export function mergeServerImage(store: ProjectStore, server: ServerImage, task: TaskType): MergeOutcome {
+  const state = store.sync;
   const local = store.images.byHash(server.hash);
   if (!local) return { kind: 'missing' };
   const row = state.row(local.id);
@@ -40,16 +40,16 @@ export function mergeServerImage(store: ProjectStore, state: SyncState, server: 
     state.putConflict(local.id, server);
     return { kind: 'conflict', imageId: local.id };
   }
-  return { kind: 'taken', imageId: local.id, ...takeServerCopy(store, state, local.id, server, task) };
+  return { kind: 'taken', imageId: local.id, ...takeServerCopy(store, local.id, server, task) };
 }
 
 /** Replaces this copy's labels with the server's and records them as synced at its revision. */
-export function takeServerCopy(store: ProjectStore, state: SyncState, imageId: number, server: ServerImage, task: TaskType): { written: number; dropped: number } {
+export function takeServerCopy(store: ProjectStore, imageId: number, server: ServerImage, task: TaskType): { written: number; dropped: number } {
   store.classes.ensure(server.annotations.map((a) => a.class));
   const result = writeLabels(store, imageId, { status: server.status, annotations: server.annotations }, task);
   // The digest of what this project now holds (boxes clamped, what it cannot hold left out).
-  state.recordSynced(imageId, server.revision, labelsDigest(readLabels(store, imageId)));
-  state.deleteConflict(imageId);
+  store.sync.recordSynced(imageId, server.revision, labelsDigest(readLabels(store, imageId)));
+  store.sync.deleteConflict(imageId);
   return result;
 }
 

@@ -14,10 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { PULL_PAGE, StudioError, type ServerImage, type SyncReport } from '@shared';
 import { runImport } from '../import/pipeline.js';
 import type { ImportPlan } from '../import/plan.js';
-import { SyncState } from './sync-state.js';
 import { adoptClasses, mergeServerImage } from './merge.js';
 import { eachLimited, emptyReport, megabytes, type SyncRun, type SyncTarget } from './sync-job.js';
-import { writeTransaction } from '../store/database.js';
 
 /** Files downloaded at once. */
 const DOWNLOADS_AT_ONCE = 4;
@@ -30,7 +28,7 @@ export interface PullOptions {
 export async function pullProject(target: SyncTarget, run: SyncRun, options: PullOptions = {}): Promise<SyncReport> {
   const started = Date.now();
   const { store } = target;
-  const state = new SyncState(store.db);
+  const state = store.sync;
   const link = state.requireLink();
   const report = emptyReport('pull', link.remoteProjectId);
   const task = store.info().task;
@@ -52,7 +50,7 @@ export async function pullProject(target: SyncTarget, run: SyncRun, options: Pul
     for (;;) {
       if (run.signal.aborted) break;
       const page = await run.client.pullLabels(link.remoteProjectId, cursor, pageSize, run.signal);
-      const created = writeTransaction(store.db, () => adoptClasses(store, page.classes))();
+      const created = store.writeTransaction(() => adoptClasses(store, page.classes))();
       if (created.length) {
         report.classesCreated.push(...created);
         run.events?.classesChanged();
@@ -66,9 +64,9 @@ export async function pullProject(target: SyncTarget, run: SyncRun, options: Pul
       for (const missed of fresh.filter((s) => !added.has(s.hash))) retryFrom = Math.min(retryFrom ?? Infinity, missed.revision - 1);
 
       const changed: number[] = [];
-      writeTransaction(store.db, () => {
+      store.writeTransaction(() => {
         for (const server of page.images) {
-          const outcome = mergeServerImage(store, state, server, task);
+          const outcome = mergeServerImage(store, server, task);
           if (outcome.kind === 'taken') {
             changed.push(outcome.imageId);
             if (!added.has(server.hash)) report.imagesReceived++;

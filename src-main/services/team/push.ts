@@ -12,11 +12,10 @@
  */
 import fs from 'node:fs';
 import { SYNC_BATCH, StudioError, type PushImage, type ServerImage, type SyncReport, type TaskType, type WireClass } from '@shared';
-import { SyncState, type SyncImageRow } from './sync-state.js';
+import type { SyncRepository, SyncImageRow } from '../store/sync-repository.js';
 import { classNames, labelsDigest, readLabels } from './labels.js';
 import { mergeServerImage } from './merge.js';
 import { eachLimited, emptyReport, megabytes, type SyncRun, type SyncTarget } from './sync-job.js';
-import { writeTransaction } from '../store/database.js';
 
 /** Files uploaded at once. */
 const UPLOADS_AT_ONCE = 3;
@@ -25,7 +24,7 @@ const MAX_BATCH_JSON = 768 * 1024;
 
 export async function pushProject(target: SyncTarget, run: SyncRun): Promise<SyncReport> {
   const started = Date.now();
-  const state = new SyncState(target.store.db);
+  const state = target.store.sync;
   const link = state.requireLink();
   const report = emptyReport('push', link.remoteProjectId);
   const push = new Push(target, run, state, link.remoteProjectId, report);
@@ -53,7 +52,7 @@ class Push {
   constructor(
     private readonly target: SyncTarget,
     private readonly run: SyncRun,
-    private readonly state: SyncState,
+    private readonly state: SyncRepository,
     private readonly projectId: string,
     private readonly report: SyncReport,
   ) {
@@ -165,7 +164,7 @@ class Push {
     const sent = new Map(batch.map((o) => [o.image.hash, o]));
     const changedHere: number[] = [];
     const lacking: number[] = [];
-    writeTransaction(store.db, () => {
+    store.writeTransaction(() => {
       const names = classNames(store);
       for (const a of applied) {
         const o = sent.get(a.hash);
@@ -177,7 +176,7 @@ class Push {
         this.report.annotationsApplied += o.image.annotations.length;
       }
       for (const c of conflicts) {
-        const outcome = mergeServerImage(store, this.state, c.server, this.task);
+        const outcome = mergeServerImage(store, c.server, this.task);
         if (outcome.kind === 'conflict') this.report.conflicts++;
         else if (outcome.kind === 'taken') changedHere.push(outcome.imageId);
       }

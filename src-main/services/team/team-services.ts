@@ -21,7 +21,6 @@ import { MediaStore } from '../media/media-store.js';
 import type { SecretStore } from './secret-store.js';
 import { TeamAccount } from './team-account.js';
 import type { TeamClient } from './team-client.js';
-import { SyncState } from './sync-state.js';
 import { labelsDigest, readLabels, summarizeLabels } from './labels.js';
 import { takeServerCopy } from './merge.js';
 import { pushProject } from './push.js';
@@ -29,7 +28,6 @@ import { pullProject } from './pull.js';
 import { publishRun } from './publish.js';
 import { AutoSync, DEFAULT_AUTO_SYNC, type AutoSyncTiming } from './auto-sync.js';
 import type { SyncEvents, SyncTarget } from './sync-job.js';
-import { writeTransaction } from '../store/database.js';
 
 export type TeamServices = ServicesOf<typeof teamContract>;
 
@@ -71,13 +69,6 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
   let syncing = 0;
   /** One push or pull at a time per project: the second waits for the first. */
   const queues = new WeakMap<ProjectStore, Promise<unknown>>();
-  const states = new WeakMap<ProjectStore, SyncState>();
-
-  const stateOf = (store: ProjectStore) => {
-    let state = states.get(store);
-    if (!state) states.set(store, (state = new SyncState(store.db)));
-    return state;
-  };
 
   const exclusive = <T>(store: ProjectStore, work: () => Promise<T>): Promise<T> => {
     const previous = queues.get(store) ?? Promise.resolve();
@@ -105,10 +96,10 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
     }
   };
 
-  const autoEnabled = (project: OpenProject) => Boolean(stateOf(project.store).link()) && project.store.getSetting<boolean>(AUTO_SYNC_SETTING) !== false;
+  const autoEnabled = (project: OpenProject) => Boolean(project.store.sync.link()) && project.store.getSetting<boolean>(AUTO_SYNC_SETTING) !== false;
 
   const status = (project: OpenProject): SyncStatus => {
-    const state = stateOf(project.store);
+    const state = project.store.sync;
     const link = state.link();
     const signedIn = account.status().signedIn;
     const auto = Boolean(link) && autoEnabled(project);
@@ -148,9 +139,9 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
 
   /** The client for a project's link, linking it to a new shared project first if it has none. */
   const linkedClient = async (project: OpenProject, createIfMissing: boolean): Promise<TeamClient> => {
-    const link = stateOf(project.store).link();
+    const link = project.store.sync.link();
     if (link) return account.client(link.serverUrl);
-    if (!createIfMissing) stateOf(project.store).requireLink();
+    if (!createIfMissing) project.store.sync.requireLink();
     await linkProject(project, { create: true });
     return account.client();
   };
@@ -164,7 +155,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
     if (remote.task !== info.task) {
       throw new StudioError('invalid_input', `The shared project "${remote.name}" is a ${remote.task} project and this one is ${info.task}: link a ${info.task} project.`);
     }
-    stateOf(project.store).setLink({ serverUrl: client.serverUrl, remoteProjectId: remote.id, remoteName: remote.name });
+    project.store.sync.setLink({ serverUrl: client.serverUrl, remoteProjectId: remote.id, remoteName: remote.name });
     project.store.setSetting(AUTO_SYNC_SETTING, true);
     statusChanged();
     autoSync?.nudge();
@@ -197,7 +188,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
         session,
         timing,
         enabled: autoEnabled,
-        pending: (project) => stateOf(project.store).pendingCount(),
+        pending: (project) => project.store.sync.pendingCount(),
         sync: async (project, signal) => {
           const pushed = await syncNow('push', project, signal);
           const pulled = await syncNow('pull', project, signal);
@@ -230,7 +221,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
       },
       unlink: () => {
         const project = session.require();
-        stateOf(project.store).unlink();
+        project.store.sync.unlink();
         statusChanged();
         return status(project);
       },
@@ -239,7 +230,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
       pull: () => startJob('pull'),
       conflicts: () => {
         const { store } = session.require();
-        return stateOf(store)
+        return store.sync
           .conflicts()
           .map((c): SyncConflict => {
             const image = store.images.get(c.imageId);
@@ -257,11 +248,11 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
       resolve: ({ imageId, keep }) => {
         const project = session.require();
         const { store } = project;
-        const state = stateOf(store);
+        const state = store.sync;
         const conflict = state.conflict(imageId);
         if (!conflict) throw new StudioError('not_found', `Image ${imageId} has no conflict to settle (it may have been settled already).`);
-        writeTransaction(store.db, () => {
-          if (keep === 'theirs') takeServerCopy(store, state, imageId, conflict.server, project.info.task);
+        store.writeTransaction(() => {
+          if (keep === 'theirs') takeServerCopy(store, imageId, conflict.server, project.info.task);
           else {
             state.rebase(imageId, conflict.server.revision, labelsDigest(conflict.server));
             state.deleteConflict(imageId);
@@ -274,7 +265,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
       },
       publishModel: async ({ runId, name }) => {
         const project = session.require();
-        const link = stateOf(project.store).requireLink();
+        const link = project.store.sync.requireLink();
         return observe(
           publishRun({
             client: account.client(link.serverUrl),
@@ -288,7 +279,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
         );
       },
       models: async () => {
-        const link = stateOf(session.require().store).requireLink();
+        const link = session.require().store.sync.requireLink();
         const models = await observe(account.client(link.serverUrl).listModels(link.remoteProjectId));
         return models.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       },
@@ -297,7 +288,7 @@ export function createTeamServices(deps: TeamServicesDeps): TeamServices {
         const remote = await observe(client.getProject(remoteProjectId));
         const store = ProjectStore.create(dir, { name: remote.name, task: remote.task, multiLabel: remote.multiLabel });
         try {
-          stateOf(store).setLink({ serverUrl: client.serverUrl, remoteProjectId: remote.id, remoteName: remote.name });
+          store.sync.setLink({ serverUrl: client.serverUrl, remoteProjectId: remote.id, remoteName: remote.name });
           store.setSetting(AUTO_SYNC_SETTING, true);
         } catch (err) {
           store.dispose();

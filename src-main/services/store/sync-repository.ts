@@ -3,7 +3,7 @@
  * revision and synced digest, which media the server holds, and the open conflicts.
  */
 import { ServerImage, StudioError, type ImageStatus, type SyncLink } from '@shared';
-import { writeTransaction, statementCache, type Db } from '../store/database.js';
+import { writeTransaction, statementCache, type Db } from './database.js';
 
 export interface ImageSyncRow {
   imageId: number;
@@ -40,7 +40,7 @@ interface LinkRow {
   linked_at: string;
 }
 
-export class SyncState {
+export class SyncRepository {
   private readonly sql: ReturnType<typeof statementCache>;
 
   constructor(private readonly db: Db) {
