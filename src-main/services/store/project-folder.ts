@@ -62,7 +62,7 @@ export function removeInterruptedWrites(paths: ProjectPaths): number {
       // The hash folders hold only files: their names are enough, and faster to list than entries.
       for (const name of fs.readdirSync(dir)) {
         const match = name.endsWith('.tmp') ? TEMPORARY.exec(name) : null;
-        if (!match || (match[1] !== undefined && writerAlive(Number(match[1])))) continue;
+        if (!match || (match[1] !== undefined && processAlive(Number(match[1])))) continue;
         fs.rmSync(path.join(dir, name), { force: true });
         removed++;
       }
@@ -77,7 +77,8 @@ export function removeInterruptedWrites(paths: ProjectPaths): number {
   return removed;
 }
 
-function writerAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './project-folder.js';
 
 export const HOLDERS_DIR = '.processes';
 
@@ -66,7 +67,7 @@ export function otherHolders(root: string): ProjectHolder[] {
       continue;
     }
     if (typeof holder?.pid !== 'number' || holder.pid === process.pid) continue;
-    if (!isAlive(holder.pid)) {
+    if (!processAlive(holder.pid)) {
       fs.rmSync(file, { force: true });
       continue;
     }
@@ -83,14 +84,4 @@ export function describeHolders(holders: readonly ProjectHolder[]): string {
   };
   if (holders.length <= 1) return holders.map(one).join('');
   return `${holders.slice(0, -1).map(one).join(', ')} and ${one(holders[holders.length - 1]!)}`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -18,12 +18,13 @@ import { describeExit } from '../runtime/runtime-process.js';
 import { STUDIO_CODE, epochRecord, runResults } from './runtime-messages.js';
 import { runPaths, type RunPaths } from './run-paths.js';
 import type { TrainerExit, TrainerLog } from './trainer-process.js';
+import { processAlive } from '../store/project-folder.js';
 
 /** Why the studio asked a trainer to stop: the user, the project closing, or a disk too full to record the run. */
 export type StopReason = 'user' | 'shutdown' | 'disk_full';
 
 /** How a run's trainer ended, with what its supervisor knows of why. */
-export interface RunEnd {
+interface RunEnd {
   exit: TrainerExit;
   stopReason: StopReason | null;
   /** Set when the studio could not record the run's progress (the disk is full): the run fails with it. */
@@ -48,13 +49,7 @@ interface Unrecorded {
 }
 
 function pidAlive(pid: number | null): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== null && pid > 0 && processAlive(pid);
 }
 
 function fileBytes(p: string): number | null {
