@@ -81,11 +81,33 @@ class RuntimeTestCase(unittest.TestCase):
         for kind in expected:
             self.assertEqual(actual[kind], expected[kind], f"'{kind}' keys differ from {fixture}.jsonl")
 
-    def interrupt_after_an_epoch(self, **spec_changes: Any) -> dict[str, Any]:
-        """SIGINT once the first epoch is reported; the run must end by itself as stopped by the user."""
-        run = self.start(["train", "--spec", self.spec(**spec_changes)], self.env(batch_seconds=0.05))
-        run.wait_for("epoch", TRAIN_TIMEOUT)
+    def hold(self, epoch: int, after_batches: int = 0) -> tuple[dict[str, str], Path]:
+        """The double's knobs that park the trainer in `epoch` after `after_batches` batches (see
+        ULTRALYTICS_DOUBLE_HOLD_* in tests/doubles/ultralytics), and the gate file that lets it go
+        on: what a test does while it waits lands there, whatever the machine's speed."""
+        gate = self.root / f"hold-{time.monotonic_ns()}"
+        knobs = {"ULTRALYTICS_DOUBLE_HOLD_FILE": str(gate), "ULTRALYTICS_DOUBLE_HOLD_AT_EPOCH": str(epoch), "ULTRALYTICS_DOUBLE_HOLD_AFTER_BATCH": str(after_batches)}
+        return knobs, gate
+
+    def wait_for_file(self, path: Path, timeout: float = TRAIN_TIMEOUT) -> None:
+        """Waits until `path` exists; `timeout` is a hang guard, not a speed limit."""
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} did not appear within {timeout}s")
+            time.sleep(0.01)
+
+    def interrupt_after_an_epoch(self, batch_seconds: float = 0.002, **spec_changes: Any) -> dict[str, Any]:
+        """SIGINT while the trainer waits at the start of epoch 2; the run must end by itself as
+        stopped by the user."""
+        knobs, gate = self.hold(2)
+        run = self.start(["train", "--spec", self.spec(**spec_changes)], self.env(batch_seconds, **knobs))
+        self.wait_for_file(Path(f"{gate}.waiting"))
         run.interrupt()
+        # The trainer in the runtime's own process hears the signal and goes on; a training process
+        # of its own (several GPUs) hears of it only through the stop file the runtime then writes,
+        # and goes on once the test opens the gate.
+        gate.touch()
         self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
         finished = run.messages[-1]
         self.assertEqual(finished["type"], "finished")
@@ -132,9 +154,11 @@ class TrainTest(RuntimeTestCase):
 
     def test_the_stop_file_ends_the_run_early_with_resumable_weights_and_resume_continues(self):
         spec = self.spec(epochs=8)
-        run = self.start(["train", "--spec", spec], self.env(batch_seconds=0.05))
-        run.wait_for("epoch", TRAIN_TIMEOUT)
+        knobs, gate = self.hold(2)
+        run = self.start(["train", "--spec", spec], self.env(**knobs))
+        self.wait_for_file(Path(f"{gate}.waiting"))
         (self.root / "run-1.stop").touch()
+        gate.touch()
         self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
         self.assert_only_protocol_lines(run.messages)
         finished = run.messages[-1]
@@ -165,10 +189,13 @@ class TrainTest(RuntimeTestCase):
         finished = self.interrupt_after_an_epoch(epochs=20)
         self.assertTrue(Path(finished["artifacts"]["last"]).is_file())
 
-        impatient = self.start(["train", "--spec", self.spec("run-2", epochs=20)], self.env(batch_seconds=0.2))
-        impatient.wait_for("progress", TRAIN_TIMEOUT)
+        # A trainer slow to finish after the first SIGINT (stuck in a batch that ignores the stop):
+        # the second SIGINT comes while the first is still being acted on.
+        knobs, gate = self.hold(1, 1)
+        impatient = self.start(["train", "--spec", self.spec("run-2", epochs=20)], self.env(ULTRALYTICS_DOUBLE_IGNORE_STOP="1", **knobs))
+        self.wait_for_file(Path(f"{gate}.waiting"))
         impatient.proc.send_signal(signal.SIGINT)
-        time.sleep(0.05)
+        self.wait_for_file(Path(f"{gate}.signalled"))  # the runtime has heard the first one
         impatient.proc.send_signal(signal.SIGINT)
         self.assertEqual(impatient.finish(TRAIN_TIMEOUT), 1)
         self.assertEqual(impatient.messages[-1]["type"], "error")
@@ -245,9 +272,11 @@ class MultiGpuTest(RuntimeTestCase):
         self.assert_like_fixture(messages, "train-normal")
 
     def test_the_stop_file_stops_the_training_process_and_resume_continues_on_both_gpus(self):
-        run = self.start(["train", "--spec", self.spec(device="0,1", epochs=8)], self.env(batch_seconds=0.05))
-        run.wait_for("epoch", TRAIN_TIMEOUT)
+        knobs, gate = self.hold(2)
+        run = self.start(["train", "--spec", self.spec(device="0,1", epochs=8)], self.env(**knobs))
+        self.wait_for_file(Path(f"{gate}.waiting"))
         (self.root / "run-1.stop").touch()
+        gate.touch()
         self.assertEqual(run.finish(TRAIN_TIMEOUT), 0, run.stderr())
         finished = run.messages[-1]
         self.assertEqual(finished["type"], "finished")
@@ -263,9 +292,11 @@ class MultiGpuTest(RuntimeTestCase):
 
     @unittest.skipIf(sys.platform == "win32", "POSIX signals")
     def test_sigint_to_the_runtime_reaches_the_training_process_through_the_stop_file(self):
-        # No stop file in the spec: the runtime makes one for the training process.
-        finished = self.interrupt_after_an_epoch(device="0,1", epochs=20, stop_file=None)
-        self.assertLess(finished["epochs_completed"], 20)
+        # No stop file in the spec: the runtime makes one for the training process, and writes it
+        # when the signal comes; the training process stops at the end of the first epoch that
+        # finds it there. 200 epochs of 0.15 s: half a minute for the runtime to write it.
+        finished = self.interrupt_after_an_epoch(batch_seconds=0.05, device="0,1", epochs=200, stop_file=None)
+        self.assertLess(finished["epochs_completed"], 200)
 
     def test_a_training_process_that_dies_is_one_error_line_with_its_exit_status(self):
         rc, messages, stderr = run_to_end(["train", "--spec", self.spec(device="0,1")], self.env(ULTRALYTICS_DOUBLE_CRASH_AT_EPOCH="2"), TRAIN_TIMEOUT)

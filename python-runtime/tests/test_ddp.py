@@ -51,9 +51,8 @@ class RelayTest(unittest.TestCase):
         self.relay.interval = 0.01
         self.relay.start()
         self.append(line({"type": "started"}))
-        for _ in range(200):
-            if self.sent:
-                break
+        deadline = time.monotonic() + 30  # a hang guard: the thread reads it within moments
+        while not self.sent and time.monotonic() < deadline:
             time.sleep(0.01)
         self.assertEqual(len(self.sent), 1)
         self.append(line({"type": "epoch"}))

@@ -22,12 +22,13 @@ FULL_DISK = RUNTIME_ROOT / "tests" / "full_disk"
 
 
 class DiskFullWhileTrainingTest(RuntimeTestCase):
-    def disk_env(self, batch_seconds: float) -> dict[str, str]:
+    def disk_env(self, batch_seconds: float, **knobs: str) -> dict[str, str]:
         return environment(
             [FULL_DISK, DOUBLES],
             ULTRALYTICS_DOUBLE_BATCH_SECONDS=str(batch_seconds),
             RETICLE_FULL_DISK_DIR=str(self.root / "runs"),
             RETICLE_FULL_DISK_FLAG=str(self.flag),
+            **knobs,
         )
 
     def setUp(self) -> None:
@@ -35,10 +36,15 @@ class DiskFullWhileTrainingTest(RuntimeTestCase):
         self.flag = self.root / "disk-is-full"
 
     def test_a_disk_that_fills_mid_run_ends_it_with_disk_full_and_resume_finishes_it(self):
-        run = self.start(["train", "--spec", self.spec(epochs=3)], self.disk_env(batch_seconds=0.1))
+        knobs, gate = self.hold(2)
+        run = self.start(["train", "--spec", self.spec(epochs=3)], self.disk_env(batch_seconds=0.002, **knobs))
         first = run.wait_for("epoch", TRAIN_TIMEOUT)
         self.assertEqual(first["epoch"], 1)
-        self.flag.touch()  # the disk fills during epoch 2, before it writes results.csv and last.pt
+        # The disk fills while the trainer waits at the start of epoch 2, before it writes
+        # results.csv and last.pt.
+        self.wait_for_file(Path(f"{gate}.waiting"))
+        self.flag.touch()
+        gate.touch()
 
         self.assertEqual(run.finish(TRAIN_TIMEOUT), 1, run.stderr())
         self.assert_only_protocol_lines(run.messages, run.stderr())

@@ -64,18 +64,24 @@ afterEach(async () => {
 async function setup(options: { port?: number } = {}) {
   const server = await FakeStudioSocket.start(options.port);
   const states: ConnectionState[] = [];
+  /** Sockets the transport opened: one per connection attempt. */
+  const attempts = { count: 0 };
   const transport = new SocketTransport({
     url: server.url,
-    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    createSocket: (url) => {
+      attempts.count++;
+      return new WebSocket(url) as unknown as SocketLike;
+    },
     backoff: { initialMs: 20, maxMs: 100 },
     onStateChange: (state) => states.push(state),
   });
   cleanups.push(() => server.stop(), () => transport.dispose());
   const api = createClient(studioContract, transport);
-  return { server, transport, api, states };
+  return { server, transport, api, states, attempts };
 }
 
-function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Waits for `predicate`; `timeoutMs` is a hang guard, not a speed limit. */
+function waitFor(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const tick = () => {
@@ -161,14 +167,18 @@ describe('SocketTransport', () => {
   });
 
   it('holds calls made while the server is down and sends them when it is back', async () => {
-    const { server, transport, api } = await setup();
+    const { server, transport, api, attempts } = await setup();
     await waitFor(() => transport.connectionState === 'open');
     const port = server.port;
     await server.stop();
     await waitFor(() => transport.connectionState === 'reconnecting');
 
-    const answer = api.classes.list();
-    await new Promise((r) => setTimeout(r, 80));
+    let settled = false;
+    const answer = api.classes.list().finally(() => (settled = true));
+    // The call waits through a try to reconnect that fails: the transport then opens another socket.
+    const before = attempts.count;
+    await waitFor(() => attempts.count >= before + 2);
+    expect(settled).toBe(false);
     const revived = await FakeStudioSocket.start(port);
     cleanups.push(() => revived.stop());
     revived.handler = (call) => ({ t: 'result', id: call.id, envelope: { ok: true, value: [{ id: 1, name: 'cat', color: '#ff0000', order: 0 }] } });

@@ -16,16 +16,25 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A stand-in for the upload route: records what arrived, fails where told to. */
-async function startUploadServer(respond: (url: string) => { status: number; body?: string } = () => ({ status: 204 })) {
+/**
+ * A stand-in for the upload route: records what arrived, fails where told to. With
+ * `holdUntilInFlight`, the first uploads get no answer until that many are in flight at once, so
+ * a test sees uploads overlap whatever the machine's speed (a client that sends one at a time
+ * would wait for ever: the hang guard lets them through after 10 s, and the test then fails).
+ */
+async function startUploadServer(respond: (url: string) => { status: number; body?: string } = () => ({ status: 204 }), { holdUntilInFlight = 1 } = {}) {
   const received = new Map<string, Buffer>();
   let inFlight = 0;
   let maxInFlight = 0;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  setTimeout(() => release(), 10_000).unref();
   server = createServer(async (req, res) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
+    if (inFlight >= holdUntilInFlight) release();
     const body = await readBody(req);
-    await new Promise((r) => setTimeout(r, 10));
+    await released;
     inFlight--;
     const { status, body: answer } = respond(req.url!);
     if (req.method === 'PUT' && status < 300) received.set(decodeURI(req.url!), body);
@@ -77,15 +86,14 @@ describe('upload paths', () => {
 
 describe('uploadFiles', () => {
   it('PUTs every file under its relative path, a few at a time, reporting progress', async () => {
-    const { baseUrl, received, maxInFlight } = await startUploadServer();
+    const { baseUrl, received, maxInFlight } = await startUploadServer(undefined, { holdUntilInFlight: 3 });
     const entries = Array.from({ length: 9 }, (_, i) => ({ file: file(`bytes of ${i}`), relativePath: `set/img ${i}.jpg` }));
     const seen: UploadProgress[] = [];
     await uploadFiles(entries, { uploadId: 'upload_1234', baseUrl, concurrency: 3, onProgress: (p) => seen.push(p) });
 
     expect(received.size).toBe(9);
     expect(received.get('/upload/upload_1234/set/img 4.jpg')?.toString()).toBe('bytes of 4');
-    expect(maxInFlight()).toBeLessThanOrEqual(3);
-    expect(maxInFlight()).toBeGreaterThan(1);
+    expect(maxInFlight()).toBe(3);
     const last = seen[seen.length - 1];
     expect(last).toEqual({ filesDone: 9, filesTotal: 9, bytesDone: last.bytesTotal, bytesTotal: entries.reduce((n, e) => n + e.file.size, 0) });
     expect(seen[0].filesDone).toBe(0);

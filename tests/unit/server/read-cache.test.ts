@@ -220,7 +220,9 @@ describe(`two servers on one ${postgresSkipReason ? `PostgreSQL (skipped: ${post
     return { a, b, url: database.url };
   }
 
-  const until = async (what: () => Promise<boolean>, ms = 5000) => {
+  // `ms` is a hang guard, not a speed limit: the notification and the reconnect (tried each
+  // second) take moments, which on a busy machine can be seconds.
+  const until = async (what: () => Promise<boolean>, ms = 30_000) => {
     const end = Date.now() + ms;
     while (!(await what())) {
       if (Date.now() > end) throw new Error('timed out');

@@ -38,6 +38,15 @@ ULTRALYTICS_DOUBLE_GARBAGE_AT_EPOCH=N writes malformed lines onto the protocol s
 of epoch N, as a stray writer holding the protocol descriptor would.
 ULTRALYTICS_DOUBLE_IGNORE_STOP=1 keeps training after `trainer.stop` is set, as a trainer stuck
 in a data loader or a long validation would: only a kill ends it early.
+For tests that must act at a given point of a run whatever the machine's speed (no race against
+the clock): ULTRALYTICS_DOUBLE_HOLD_FILE=path with ULTRALYTICS_DOUBLE_HOLD_AT_EPOCH=N (1-based) and
+ULTRALYTICS_DOUBLE_HOLD_AFTER_BATCH=B (default 0) parks the trainer in epoch N once B of its
+batches are done (B=0: before its first batch, after epoch N-1 was reported), as a batch that
+takes very long would. While parked, `path.waiting` exists, and `path.signalled` once a stop
+signal came and the runtime's own handler had it. It goes on once `path` exists, or at a stop
+signal (SIGINT, SIGTERM), which the next batch end then sees as a stop request; with IGNORE_STOP
+only `path` (or a kill) ends the wait. It gives up after 10 minutes, so that a test that failed
+leaves no process waiting.
 """
 
 from __future__ import annotations
@@ -353,6 +362,50 @@ class DetectionTrainer:
             time.sleep(10)  # the signal lands before this ends
         os._exit(int(how))
 
+    def _hold(self, epoch: int, batches_done: int, ignore_stop: bool) -> None:
+        """ULTRALYTICS_DOUBLE_HOLD_*: waits here until the test opens the gate or a stop signal comes."""
+        gate = os.environ.get("ULTRALYTICS_DOUBLE_HOLD_FILE")
+        if not gate or self._knob("HOLD_AT_EPOCH") != epoch + 1 or (self._knob("HOLD_AFTER_BATCH") or 0) != batches_done:
+            return
+        gate_path, waiting, signalled = Path(gate), Path(f"{gate}.waiting"), Path(f"{gate}.signalled")
+        if gate_path.exists():
+            return
+        stops: list[int] = []
+        previous: dict[int, Any] = {}
+
+        def on_stop(signum: int, frame: Any) -> None:
+            # Handed on to whoever listened before (the runtime's StopRequest), then noted in
+            # `path.signalled`: once that file is there, the runtime has heard the signal.
+            stops.append(signum)
+            handler = previous.get(signum)
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            with open(signalled, "a", encoding="utf-8") as f:
+                f.write(f"{signum}\n")
+
+        for name in ("SIGINT", "SIGTERM"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                previous[signum] = signal.getsignal(signum)
+                signal.signal(signum, on_stop)
+            except ValueError:  # not the main thread: no signal handlers here, the gate still works
+                previous.pop(signum, None)
+        waiting.write_text(f"epoch {epoch + 1}, after {batches_done} batches\n", encoding="utf-8")
+        _log(f"holding in epoch {epoch + 1} after {batches_done} batches until {gate} exists")
+        try:
+            give_up = time.monotonic() + 600
+            while not gate_path.exists() and not (stops and not ignore_stop) and time.monotonic() < give_up:
+                time.sleep(0.01)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            waiting.unlink(missing_ok=True)
+
     def _write_garbage(self) -> None:
         """Finds the protocol channel through the runtime's callbacks (their `emit`) and writes
         lines onto it that are not protocol messages."""
@@ -429,6 +482,7 @@ class DetectionTrainer:
                 self._write_garbage()
             self.tloss = None
             for i in range(nb):
+                self._hold(epoch, i, ignore_stop)
                 self.run_callbacks("on_train_batch_start")
                 time.sleep(batch_seconds)
                 q = self._quality(epoch)

@@ -114,21 +114,34 @@ export interface NetworkLink {
   requests: { method: string; url: string }[];
   /** How long each request waits before it goes on, in ms. */
   delayMs: number;
+  /**
+   * Requests it answers true for are stalled: never passed on, never answered (the client waits
+   * until the link is cut or the client gives up). A test stops a transfer at a chosen request
+   * this way, whatever the machine's speed.
+   */
+  stall: ((request: { method: string; url: string }) => boolean) | null;
+  /** Requests stalled so far. */
+  stalled: { method: string; url: string }[];
   /** Cuts the link: open connections are destroyed, new ones refused. */
   cut(): Promise<void>;
 }
 
 /**
  * The network between the studio and the server: an HTTP relay on loopback that can be slow
- * (each request waits `delayMs`) and can be cut, as a dead Wi-Fi is. Not a mock of S3: every
- * request reaches the real server.
+ * (each request waits `delayMs`), can stall chosen requests, and can be cut, as a dead Wi-Fi is.
+ * Not a mock of S3: every request it passes on reaches the real server.
  */
 export async function networkLink(s3: TestS3, options: { delayMs?: number } = {}): Promise<NetworkLink> {
   const upstream = new URL(s3.endpoint);
   const requests: NetworkLink['requests'] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    const request = { method: req.method ?? '', url: req.url ?? '' };
+    requests.push(request);
+    if (link.stall?.(request)) {
+      link.stalled.push(request);
+      return;
+    }
     const forward = () => {
       const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -153,6 +166,8 @@ export async function networkLink(s3: TestS3, options: { delayMs?: number } = {}
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     delayMs: options.delayMs ?? 0,
+    stall: null,
+    stalled: [],
     cut: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -12,6 +12,7 @@ import { S3Target } from '../../../../src-main/services/backup/s3-target.js';
 import { backupProject, BACKUP_STATE_FILE } from '../../../../src-main/services/backup/backup-project.js';
 import { restoreProject } from '../../../../src-main/services/backup/restore-project.js';
 import { listSnapshots } from '../../../../src-main/services/backup/snapshot-list.js';
+import { until } from '../../helpers/until.js';
 import { KEYS, filesUnder, networkLink, startS3 } from './s3-fixture.js';
 import { makeBackupProject, projectDigest, scratchDir } from './project-fixture.js';
 
@@ -205,22 +206,18 @@ describe('backup transfers', () => {
     const offline = await backupProject(store, bucketFor({ ...s3.target(), endpoint: dead.endpoint })).catch((e: unknown) => e);
     expect(offline).toMatchObject({ code: 'offline', message: expect.stringMatching(/^Cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\).*you may be offline/) });
 
-    // The network dies halfway through.
-    const flaky = await networkLink(s3, { delayMs: 30 });
-    let cut = false;
-    const halfway = await backupProject(store, bucketFor({ ...s3.target(), endpoint: flaky.endpoint }), {
-      concurrency: 1,
-      onProgress: (p) => {
-        if (!cut && p.phase === 'working' && p.filesDone >= 3) {
-          cut = true;
-          void flaky.cut();
-        }
-      },
-    }).catch((e: unknown) => e);
-    expect(halfway).toMatchObject({ code: 'offline', message: expect.stringMatching(/you may be offline/) });
-    await new Promise((r) => setTimeout(r, 100));
+    // The network dies halfway through: with 3 objects up, the link holds the 4th upload (it
+    // never reaches the server), and is cut while the backup waits for it. Nothing is then on its
+    // way to the server, so what arrived is settled when the backup answers.
+    const flaky = await networkLink(s3);
+    let puts = 0;
+    flaky.stall = (r) => r.method === 'PUT' && ++puts > 3;
+    const halfway = backupProject(store, bucketFor({ ...s3.target(), endpoint: flaky.endpoint }), { concurrency: 1 }).catch((e: unknown) => e);
+    await until('the 4th upload to be held', () => flaky.stalled.length > 0);
+    await flaky.cut();
+    expect(await halfway).toMatchObject({ code: 'offline', message: expect.stringMatching(/you may be offline/) });
     const arrived = s3.written.length;
-    expect(arrived).toBeGreaterThanOrEqual(3);
+    expect(arrived).toBe(3);
 
     const back = await backupProject(store, bucketFor(s3.target()));
     expect(back).toMatchObject({ cancelled: false, objectsSkipped: arrived, objectsUploaded: 10 - arrived });

@@ -15,36 +15,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunStatus } from '@shared';
-import { DOUBLES, RUNTIME_DIR, quickSpec, scratch, trainingStudio, type TrainingStudio } from '../training/training-fixture.js';
+import { until } from '../../helpers/until.js';
+import { DOUBLES, RUNTIME_DIR, holdAt, quickSpec, scratch, trainingStudio, type TrainingStudio } from '../training/training-fixture.js';
 import { enospc, fillDatabaseToTheBrim, temporaryFiles } from './full-disk.js';
 
-/** 12 batches of 40 ms an epoch: the disk can fill in the middle of a run. */
-const SLOW = { ULTRALYTICS_DOUBLE_BATCH_SECONDS: '0.04' };
 const FULL_DISK = path.join(RUNTIME_DIR, 'tests', 'full_disk');
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function waitForEpoch(t: TrainingStudio, runId: string, epoch: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!t.epochEvents(runId).some((e) => e.epoch.epoch >= epoch)) {
-    if (Date.now() > deadline) throw new Error(`no epoch ${epoch} within ${timeoutMs} ms; statuses ${t.statuses(runId).join(' → ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The status a run reaches after the `seen`-th status change the UI was told of. */
-async function nextEnd(t: TrainingStudio, runId: string, seen: number, timeoutMs = 60_000): Promise<RunStatus> {
+async function nextEnd(t: TrainingStudio, runId: string, seen: number): Promise<RunStatus> {
   const ends: RunStatus[] = ['completed', 'failed', 'stopped', 'interrupted'];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const after = t.statuses(runId).slice(seen);
-    const end = after.find((s) => ends.includes(s));
-    if (end) return end;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not end within ${timeoutMs} ms; statuses ${t.statuses(runId).join(' → ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return until(
+    () => `the end of run ${runId}; statuses ${t.statuses(runId).join(' → ')}`,
+    () => t.statuses(runId).slice(seen).find((s) => ends.includes(s)),
+    60_000,
+  );
 }
 
 /** The project database after the fault: whole, the run's epochs stored once each, in order from 1. */
@@ -60,19 +48,22 @@ function expectConsistent(t: TrainingStudio, runId: string): number[] {
 describe('a disk that fills up during training', () => {
   it("the runtime writing into a full run folder: failed with the runtime's disk_full message, resumable, and resume finishes once space is freed", async () => {
     const flag = path.join(scratch('reticle-disk-flag-'), 'disk-is-full');
+    // The disk fills while the trainer waits at the start of epoch 2: epoch 1 is all written.
+    const hold = holdAt(2);
     const t = await trainingStudio({
       env: {
-        ...SLOW,
+        ...hold.env,
         PYTHONPATH: [FULL_DISK, DOUBLES].join(path.delimiter),
         RETICLE_FULL_DISK_DIR: fs.realpathSync(os.tmpdir()),
         RETICLE_FULL_DISK_FLAG: flag,
       },
     });
     const run = await t.api.training.start(quickSpec({ epochs: 4, batch: 2 }));
-    await waitForEpoch(t, run.id, 1);
+    await hold.parked();
     fs.writeFileSync(flag, ''); // the disk fills during epoch 2
+    hold.release();
 
-    const failed = await t.waitFor(run.id, ['failed', 'completed', 'stopped'], 20_000);
+    const failed = await t.waitFor(run.id, ['failed', 'completed', 'stopped']);
     expect(failed).toMatchObject({
       status: 'failed',
       resumable: true,
@@ -94,14 +85,20 @@ describe('a disk that fills up during training', () => {
   }, 90_000);
 
   it("the studio unable to record the run (its database full): the run is stopped and failed saying why, the database stays whole, and it resumes once space is freed", async () => {
-    const t = await trainingStudio({ env: SLOW });
+    // The database fills while the trainer waits at the start of epoch 2. Its epochs then take
+    // about half a second each (12 batches of 40 ms), so it is still at work when the studio finds
+    // it cannot record them; what is asserted holds at any pace (the epochs done are those the
+    // database could store).
+    const hold = holdAt(2);
+    const t = await trainingStudio({ env: { ...hold.env, ULTRALYTICS_DOUBLE_BATCH_SECONDS: '0.04' } });
     const run = await t.api.training.start(quickSpec({ epochs: 20, batch: 2 }));
-    await waitForEpoch(t, run.id, 1);
+    await hold.parked();
     const store = t.studio.session.require().store;
     // Every table keeps the free room of its own pages: a few more epochs fit, then none does.
     const free = fillDatabaseToTheBrim(store.db);
+    hold.release();
 
-    const failed = await t.waitFor(run.id, ['failed', 'completed', 'stopped'], 20_000);
+    const failed = await t.waitFor(run.id, ['failed', 'completed', 'stopped']);
     expect(failed).toMatchObject({
       status: 'failed',
       resumable: true,

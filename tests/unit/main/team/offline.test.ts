@@ -4,20 +4,25 @@
  * or by automatic sync, which says meanwhile that it will sync when the server is back.
  */
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SyncStatus } from '@shared';
+import { AutoSync } from '../../../../src-main/services/team/auto-sync.js';
+import { until as poll } from '../../helpers/until.js';
 import { addImages, label, makeProject, newEmail, PASSWORD, scratch, snapshot, startTeamServer, teamStudio, type TeamStudio } from './team-fixture.js';
 
-/** Waits until the studio's sync status satisfies `ok`, polling as the Team tab would. */
-async function until(t: TeamStudio, ok: (s: SyncStatus) => boolean, timeoutMs = 20_000): Promise<SyncStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await t.api.sync.status();
-    if (ok(status)) return status;
-    if (Date.now() > deadline) throw new Error(`sync status never matched; last: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits until the studio's sync status satisfies `ok`, polling as the Team tab would (30 s: a hang guard). */
+async function until(t: TeamStudio, ok: (s: SyncStatus) => boolean): Promise<SyncStatus> {
+  let last: SyncStatus | null = null;
+  return poll(
+    () => `a sync status that matches; last: ${JSON.stringify(last)}`,
+    async () => {
+      last = await t.api.sync.status();
+      return ok(last) && last;
+    },
+  );
 }
+
+const TIMING = { pollMs: 50, debounceMs: 150, intervalMs: 60_000, minBackoffMs: 200, maxBackoffMs: 800 };
 
 describe('offline', () => {
   it('ends push and pull with "offline" while the server is down, keeps every edit, and syncs them once it is back', async () => {
@@ -60,7 +65,7 @@ describe('offline', () => {
   it('syncs edits by itself, says it is offline and will sync when the server is back, and does', async () => {
     let server = await startTeamServer();
     const port = Number(new URL(server.url).port);
-    const alice = await teamStudio({ team: { autoSync: { pollMs: 50, debounceMs: 150, intervalMs: 60_000, minBackoffMs: 200, maxBackoffMs: 800 } } });
+    const alice = await teamStudio({ team: { autoSync: TIMING } });
     await alice.api.account.register({ serverUrl: server.url, email: newEmail(), password: PASSWORD });
     await makeProject(alice.api, scratch(), 'auto', [{ seed: 31 }, { seed: 32 }]);
     await alice.api.sync.link({ create: true });
@@ -81,10 +86,26 @@ describe('offline', () => {
     const back = await until(alice, (s) => s.connection === 'online' && s.pendingChanges === 0 && !s.syncing);
     expect(back).toMatchObject({ lastError: null, nextRetryAt: null, message: 'Up to date.' });
 
-    // Turned off, it leaves edits for a push by hand.
+    // Turned off, it leaves edits for a push by hand, also once it has looked for edits twice,
+    // the pause it waits for apart: when on, the second look would have pushed them.
     await alice.api.sync.setAutoSync({ enabled: false });
-    await label(alice.api, 'img-31.jpg', { boxes: [] });
-    await new Promise((r) => setTimeout(r, 600));
-    expect(await alice.api.sync.status()).toMatchObject({ autoSync: false, pendingChanges: 1 });
+    const looks: number[] = [];
+    const proto = AutoSync.prototype as unknown as { tick(): void };
+    const tick = proto.tick;
+    const spy = vi.spyOn(proto, 'tick').mockImplementation(function (this: unknown) {
+      looks.push(Date.now());
+      tick.call(this);
+    });
+    try {
+      await label(alice.api, 'img-31.jpg', { boxes: [] });
+      const labeledAt = Date.now();
+      await poll('automatic sync to look for edits twice, a pause apart, after the edit', () => {
+        const after = looks.filter((t) => t >= labeledAt);
+        return after.length >= 2 && after.at(-1)! - after[0] >= TIMING.debounceMs;
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await alice.api.sync.status()).toMatchObject({ autoSync: false, pendingChanges: 1, syncing: false });
   });
 });

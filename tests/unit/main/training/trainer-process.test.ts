@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RuntimeMessage, RuntimeTrainSpec } from '@shared';
 import { TrainerProcess, type TrainerExit } from '../../../../src-main/services/training/trainer-process.js';
 import { runFolderPaths } from '../../../../src-main/services/training/run-paths.js';
-import { PYTHON3, RUNTIME_DIR, doublesEnv, pidAlive, scratch } from './training-fixture.js';
+import { PYTHON3, RUNTIME_DIR, doublesEnv, holdAt, pidAlive, scratch } from './training-fixture.js';
 
 /** A YOLO dataset as much as the double reads of one (data.yaml, image files to count) and an empty run folder. */
 function job(epochs: number): { runDir: string; spec: RuntimeTrainSpec } {
@@ -58,9 +58,6 @@ function train(epochs: number, knobs: Record<string, string> = {}): Training {
   return { trainer, messages, exits, firstEpoch, runDir };
 }
 
-/** 2 batches of 50 ms an epoch, 100 epochs: the run is far from its end when the test stops it. */
-const SLOW = { ULTRALYTICS_DOUBLE_BATCH_SECONDS: '0.05' };
-
 describe('trainer process, without a project', () => {
   it('trains to the end, handing over each epoch as it comes and the finish, then tells its exit once', async () => {
     const t = train(3);
@@ -82,22 +79,26 @@ describe('trainer process, without a project', () => {
   }, 60_000);
 
   it('stop ends the process cleanly: the runtime finishes the epoch early, saves, and says it was stopped', async () => {
-    const t = train(100, SLOW);
-    await t.firstEpoch;
+    // 100 epochs, and the trainer waits in epoch 2 until the stop request: far from its end.
+    const hold = holdAt(2);
+    const t = train(100, hold.env);
+    await hold.parked();
     const pid = t.trainer.pid!;
     t.trainer.stop(30_000);
     const exit = await t.trainer.ended;
 
     expect(exit).toMatchObject({ code: 0, forced: false, error: null, finished: { stopped_by_user: true, resumable: true } });
-    expect(exit.finished!.epochs_completed).toBeLessThan(100);
-    expect(t.messages.filter((m) => m.type === 'epoch').length).toBeLessThan(100);
+    // Epoch 2 cut short at its first batch; none after it.
+    expect(exit.finished!.epochs_completed).toBe(2);
+    expect(t.messages.filter((m) => m.type === 'epoch').map((m) => m.epoch)).toEqual([1, 2]);
     expect(pidAlive(pid)).toBe(false);
     expect(t.trainer.log.get().join('\n')).toMatch(/\[studio\] stop requested: asking the trainer to finish the epoch early and save/);
     expect(fs.existsSync(runFolderPaths(t.runDir).stop)).toBe(false);
   }, 60_000);
 
   it('a trainer that does not end within the grace period of a stop is killed', async () => {
-    const t = train(100, { ...SLOW, ULTRALYTICS_DOUBLE_IGNORE_STOP: '1' });
+    // Stuck in epoch 2, deaf to the stop request: only the kill ends it.
+    const t = train(100, { ...holdAt(2).env, ULTRALYTICS_DOUBLE_IGNORE_STOP: '1' });
     await t.firstEpoch;
     const pid = t.trainer.pid!;
     t.trainer.stop(500, 'the test is over');

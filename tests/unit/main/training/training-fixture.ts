@@ -16,6 +16,7 @@ import { createDirectClient } from '../../../../src-main/transports/direct.js';
 import { ROOT } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/images.js';
 import { memorySettings } from '../../helpers/settings.js';
+import { until } from '../../helpers/until.js';
 
 export const RUNTIME_DIR = path.join(ROOT, 'python-runtime');
 export const DOUBLES = path.join(RUNTIME_DIR, 'tests', 'doubles');
@@ -178,6 +179,37 @@ export function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+export interface Hold {
+  /** The doubles' knobs for it: pass them in `env`. */
+  env: Record<string, string>;
+  /** Resolves once the trainer waits at the hold (the epochs before it were sent by then). */
+  parked(): Promise<void>;
+  /** Lets the trainer go on; a trainer that comes there later goes straight through. */
+  release(): void;
+}
+
+/**
+ * Parks the Ultralytics double in `epoch` (1-based) once `afterBatches` of its batches are done
+ * (0: before its first batch), until `release()` or a stop signal: a stop, a kill or a full disk
+ * then lands at that very point of the run, whatever the machine's speed. See the double's
+ * ULTRALYTICS_DOUBLE_HOLD_* knobs.
+ */
+export function holdAt(epoch: number, afterBatches = 0): Hold {
+  const gate = path.join(scratch('reticle-hold-'), 'go');
+  return {
+    env: { ULTRALYTICS_DOUBLE_HOLD_FILE: gate, ULTRALYTICS_DOUBLE_HOLD_AT_EPOCH: String(epoch), ULTRALYTICS_DOUBLE_HOLD_AFTER_BATCH: String(afterBatches) },
+    parked: async () => {
+      await until(`the trainer to wait in epoch ${epoch} after ${afterBatches} batches`, () => fs.existsSync(`${gate}.waiting`));
+    },
+    release: () => fs.writeFileSync(gate, ''),
+  };
+}
+
+/** Resolves once the UI was sent epoch `epoch` of the run (or a later one). */
+export async function waitForEpoch(t: TrainingStudio, runId: string, epoch: number): Promise<void> {
+  await until(() => `epoch ${epoch} of run ${runId} (statuses: ${t.statuses(runId).join(' → ')})`, () => t.epochEvents(runId).some((e) => e.epoch.epoch >= epoch));
 }
 
 /** The detect architecture the doubles train in a blink, with the given settings. */

@@ -8,6 +8,7 @@ import { createStudio, type Studio } from '../../../../src-main/studio.js';
 import { startServe, type ServeHandle } from '../../../../src-main/transports/serve.js';
 import { makeImage, tempDir } from '../../helpers/images.js';
 import { memorySettings } from '../../helpers/settings.js';
+import { until } from '../../helpers/until.js';
 
 let studio: Studio | null = null;
 let server: ServeHandle | null = null;
@@ -133,7 +134,7 @@ describe('reticle serve', () => {
     const started = await call('reticle:imports.start', { paths: ['holiday'], uploadId });
     expect(started).toMatchObject({ ok: true });
     const jobId = (started.value as { jobId: string }).jobId;
-    for (let i = 0; i < 200 && !events.some((e) => e.channel === 'reticle:jobs.onFinished'); i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the import to finish', () => events.some((e) => e.channel === 'reticle:jobs.onFinished'));
     const finished = events.find((e) => e.channel === 'reticle:jobs.onFinished')?.payload as { jobId: string; status: string; report: { imported: number } };
     expect(finished).toMatchObject({ jobId, status: 'ok', report: { imported: 2 } });
     expect(fs.existsSync(path.join(dir, '.staging', uploadId))).toBe(false);
@@ -174,7 +175,7 @@ describe('reticle serve', () => {
     await put('ds/annotations.json', JSON.stringify(coco));
     await put('ds/mine.jpg', new Uint8Array(fs.readFileSync(mine)));
     await call('reticle:imports.start', { paths: ['ds/annotations.json'], uploadId, format: 'coco' });
-    for (let i = 0; i < 200 && !events.some((e) => e.channel === 'reticle:jobs.onFinished'); i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the import to finish', () => events.some((e) => e.channel === 'reticle:jobs.onFinished'));
     const finished = events.find((e) => e.channel === 'reticle:jobs.onFinished')?.payload as { report: { imported: number; failed: { path: string; reason: string }[] } };
     expect(finished.report.imported).toBe(1);
     expect(finished.report.failed).toEqual([{ path: secret, reason: expect.stringMatching(/outside the uploaded files/) }]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError, type AnnotationApplyResult, type AnnotationChange } from '@shared';
 import { createAutosaveStore, isTransientError } from '../../../../src-renderer/labeler/autosave-store.js';
+import { until } from '../../helpers/until.js';
 import { settle } from './fake-studio.js';
 
 const del = (id: string): AnnotationChange => ({ op: 'delete', id });
@@ -63,8 +64,29 @@ describe('autosave queue', () => {
     server.calls[0].reject(new StudioError('io', 'lost the connection'));
     await settle();
     expect(saves.getState()).toMatchObject({ status: 'retrying', error: 'lost the connection', pending: 1 });
+    // Once the backoff is over it sends the same batch again, by itself.
+    await until('the retry', () => server.calls.length === 2);
+    expect(server.calls[1].changes).toEqual([del('a')]);
     saves.getState().enqueue(1, [del('b')]);
-    await new Promise((r) => setTimeout(r, 30));
+    server.calls[1].resolve();
+    await settle();
+    expect(server.calls[2].changes).toEqual([del('b')]);
+    server.calls[2].resolve();
+    await settle();
+    expect(saves.getState()).toMatchObject({ status: 'saved', error: null, pending: 0 });
+  });
+
+  it('retries at once when a gesture comes while it waits out the backoff', async () => {
+    const server = controlled();
+    // A backoff no test waits out: only the gesture can bring the retry.
+    const saves = createAutosaveStore({ apply: server.apply, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    saves.getState().enqueue(1, [del('a')]);
+    server.calls[0].reject(new StudioError('io', 'lost the connection'));
+    await settle();
+    expect(saves.getState()).toMatchObject({ status: 'retrying', pending: 1 });
+    expect(server.calls).toHaveLength(1);
+    saves.getState().enqueue(1, [del('b')]);
+    await settle();
     expect(server.calls[1].changes).toEqual([del('a')]);
     server.calls[1].resolve();
     await settle();
