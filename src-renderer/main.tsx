@@ -1,17 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createStudio } from './stores/studio.js';
+import { createAppStores } from './stores/app-stores.js';
 import { App } from './ui/App.js';
-import { StudioProvider } from './ui/studio-context.js';
+import { StoresProvider } from './ui/stores-context.js';
 import './styles.css';
 
-const studio = createStudio();
+const stores = createAppStores();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <StudioProvider value={studio}>
+    <StoresProvider value={stores}>
       <App />
-    </StudioProvider>
+    </StoresProvider>
   </StrictMode>,
 );

@@ -9,7 +9,7 @@ import { toErrorPayload, type BackupReport, type BackupSnapshotInfo, type ErrorP
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { RunningJobRow } from '../ui/JobsPanel.js';
 import { formatBytes } from '../ui/format.js';
-import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { useAction, useSlice, useStores } from '../ui/stores-context.js';
 import { createBackupStore, type BackupState, type TargetForm } from './backup-store.js';
 import './backup.css';
 import { FolderInput } from '../ui/FolderInput.js';
@@ -17,9 +17,9 @@ import { FolderInput } from '../ui/FolderInput.js';
 type BackupStore = StoreApi<BackupState>;
 
 export function BackupPage() {
-  const studio = useStudio();
-  const [store] = useState(() => createBackupStore(studio.host.api));
-  const projectDir = useSlice(studio.project, (s) => s.project?.dir ?? null);
+  const stores = useStores();
+  const [store] = useState(() => createBackupStore(stores.host.api));
+  const projectDir = useSlice(stores.project, (s) => s.project?.dir ?? null);
   const [loadError, setLoadError] = useState<ErrorPayload | null>(null);
 
   useEffect(() => {
@@ -118,14 +118,14 @@ function TargetCard({ store }: { store: BackupStore }) {
 }
 
 function BackUpCard({ store }: { store: BackupStore }) {
-  const studio = useStudio();
+  const stores = useStores();
   const project = useSlice(store, (s) => s.project);
   const bucket = useSlice(store, (s) => s.form.bucket.trim());
-  const running = useSlice(studio.jobs, (s) => s.running.find((j) => j.kind === 'backup'));
-  const result = useSlice(studio.jobs, (s) => s.results.find((r) => r.kind === 'backup'));
+  const running = useSlice(stores.jobs, (s) => s.running.find((j) => j.kind === 'backup'));
+  const result = useSlice(stores.jobs, (s) => s.results.find((r) => r.kind === 'backup'));
   const start = useAction(async () => {
     await store.getState().backUp();
-    await studio.jobs.getState().loadRunning();
+    await stores.jobs.getState().loadRunning();
   });
 
   return (
@@ -211,8 +211,8 @@ function SnapshotsCard({ store }: { store: BackupStore }) {
   const bucket = useSlice(store, (s) => s.form.bucket.trim());
   const list = useAction(() => store.getState().listSnapshots());
   const [chosen, setChosen] = useState<BackupSnapshotInfo | null>(null);
-  const studio = useStudio();
-  const lastBackup = useSlice(studio.jobs, (s) => s.results.find((r) => r.kind === 'backup' && r.status === 'ok')?.jobId ?? null);
+  const stores = useStores();
+  const lastBackup = useSlice(stores.jobs, (s) => s.results.find((r) => r.kind === 'backup' && r.status === 'ok')?.jobId ?? null);
 
   // A backup that just finished is a new snapshot: a list already shown takes it in.
   useEffect(() => {
@@ -272,15 +272,15 @@ function SnapshotsCard({ store }: { store: BackupStore }) {
 }
 
 function RestoreForm({ store, snapshot, onClose }: { store: BackupStore; snapshot: BackupSnapshotInfo; onClose: () => void }) {
-  const studio = useStudio();
+  const stores = useStores();
   const [dir, setDir] = useState('');
   const restore = useAction(async () => {
     await store.getState().restore(snapshot, dir);
-    await studio.jobs.getState().loadRunning();
+    await stores.jobs.getState().loadRunning();
     onClose();
   });
   const choose = useAction(async () => {
-    const picked = await studio.project.getState().pickDirectory('An empty folder for the restored project');
+    const picked = await stores.project.getState().pickDirectory('An empty folder for the restored project');
     if (picked) setDir(picked);
   });
   return (
@@ -314,10 +314,10 @@ function RestoreForm({ store, snapshot, onClose }: { store: BackupStore; snapsho
 
 /** The restore under way (progress, Cancel), or the last one's outcome with a way to open it. */
 function RestoreStatus() {
-  const studio = useStudio();
-  const running = useSlice(studio.jobs, (s) => s.running.find((j) => j.kind === 'restore'));
-  const result = useSlice(studio.jobs, (s) => s.results.find((r) => r.kind === 'restore'));
-  const open = useAction((dir: string) => studio.project.getState().open(dir));
+  const stores = useStores();
+  const running = useSlice(stores.jobs, (s) => s.running.find((j) => j.kind === 'restore'));
+  const result = useSlice(stores.jobs, (s) => s.results.find((r) => r.kind === 'restore'));
+  const open = useAction((dir: string) => stores.project.getState().open(dir));
   if (running) return <RunningJobRow job={running} />;
   if (!result) return null;
   if (result.status === 'failed') {
@@ -344,7 +344,7 @@ function RestoreStatus() {
       {r.missingFiles.length > 0 && <p className="muted small">{r.missingFiles.length} file(s) were already missing when the backup was made.</p>}
       <ErrorMessage error={open.error} testId="restore-open-error" onDismiss={open.clear} />
       <div className="form-actions">
-        <button type="button" onClick={() => studio.jobs.getState().dismiss(result.jobId)}>
+        <button type="button" onClick={() => stores.jobs.getState().dismiss(result.jobId)}>
           Dismiss
         </button>
         <button type="button" className="primary" onClick={() => void open.run(r.dir)} disabled={open.pending} data-testid="restore-open">

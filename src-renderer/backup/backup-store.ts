@@ -7,7 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BackupSnapshotInfo, BackupTarget, BackupTargetRequest, BackupTargetState, StudioApi } from '@shared';
 
-export type BackupApi = {
+type BackupApi = {
   backup: StudioApi['backup'];
 };
 

@@ -13,7 +13,7 @@ export interface GridMetrics {
   padding: number;
 }
 
-export interface GridLayout {
+interface GridLayout {
   columns: number;
   rows: number;
   /** Cell height plus gap: the distance from one row's top to the next. */
@@ -25,7 +25,7 @@ export interface GridLayout {
   contentHeight: number;
 }
 
-export interface VisibleRange {
+interface VisibleRange {
   /** First mounted row and one past the last. */
   firstRow: number;
   endRow: number;

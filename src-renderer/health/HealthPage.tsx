@@ -7,11 +7,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { DatasetHealth, HealthProblem, HealthProblemKind, ImageFilter } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 import { toErrorPayload, type ErrorPayload } from '@shared';
 import { HistogramChart, HorizontalBars } from './charts.js';
 
-export const PROBLEM_LABELS: Record<HealthProblemKind, { title: string; why: string }> = {
+const PROBLEM_LABELS: Record<HealthProblemKind, { title: string; why: string }> = {
   tiny_box: { title: 'Tiny boxes', why: 'a few pixels across: often a slip of the mouse' },
   degenerate_box: { title: 'Boxes with no area', why: 'zero width or height: they teach the model nothing' },
   out_of_bounds_box: { title: 'Boxes outside the image', why: 'partly or wholly past its edges' },
@@ -24,7 +24,7 @@ const aspect = (v: number) => (v === 0 ? '1:1' : v > 0 ? `${round1(2 ** v)}:1` :
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 export function HealthPage({ onShowImages }: { onShowImages: (filter: ImageFilter) => void }) {
-  const { host, project } = useStudio();
+  const { host, project } = useStores();
   const task = useSlice(project, (s) => s.project?.task ?? 'detect');
   const [health, setHealth] = useState<DatasetHealth | null>(null);
   const [error, setError] = useState<ErrorPayload | null>(null);
@@ -146,7 +146,7 @@ function ImbalanceNote({ items }: { items: { label: string; value: number }[] })
 }
 
 function ProblemList({ kind, count, problems }: { kind: HealthProblemKind; count: number; problems: HealthProblem[] }) {
-  const { viewer, labeler } = useStudio();
+  const { viewer, labeler } = useStores();
   const [open, setOpen] = useState(kind !== 'tiny_box');
   const show = async (problem: HealthProblem, imageId = problem.imageId) => {
     await viewer.getState().openImage(imageId);

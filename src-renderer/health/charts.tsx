@@ -4,7 +4,7 @@
  */
 import type { Histogram } from '@shared';
 
-export interface BarItem {
+interface BarItem {
   key: string | number;
   label: string;
   value: number;
@@ -41,7 +41,7 @@ export function HorizontalBars({ items, testId, unit }: { items: readonly BarIte
   );
 }
 
-export interface HistogramChartProps {
+interface HistogramChartProps {
   histogram: Histogram;
   testId: string;
   /** How a bin edge reads on the axis and in tooltips. */

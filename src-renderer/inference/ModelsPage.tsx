@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { Annotation, ClassDef, Detection, ImagePrediction } from '@shared';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 import { createInferenceStore, type InferenceState, type PreviewKey } from './inference-store.js';
 import type { StoreApi } from 'zustand/vanilla';
 import './models.css';
@@ -15,16 +15,16 @@ import './models.css';
 const FALLBACK_COLOR = '#ff00ff';
 
 export function ModelsPage() {
-  const studio = useStudio();
-  const { api } = studio.host;
+  const stores = useStores();
+  const { api } = stores.host;
   const [store] = useState(() => createInferenceStore(api));
   const s = useSlice(store, (st) => st);
-  const classes = useSlice(studio.project, (p) => p.classes);
+  const classes = useSlice(stores.project, (p) => p.classes);
   const [path, setPath] = useState('');
   const [folderPath, setFolderPath] = useState('');
-  const nativeDialogs = useSlice(studio.project, (p) => p.appInfo?.nativeDialogs ?? false);
+  const nativeDialogs = useSlice(stores.project, (p) => p.appInfo?.nativeDialogs ?? false);
   const chooseFolder = async () => {
-    const dir = await studio.project.getState().pickDirectory('A folder of images to preview the model on');
+    const dir = await stores.project.getState().pickDirectory('A folder of images to preview the model on');
     if (dir) {
       setFolderPath(dir);
       void store.getState().openFolder(dir);
@@ -44,7 +44,7 @@ export function ModelsPage() {
 
   const startAutolabel = async () => {
     const jobId = await store.getState().autolabel();
-    if (jobId) void studio.jobs.getState().loadRunning().catch(() => undefined);
+    if (jobId) void stores.jobs.getState().loadRunning().catch(() => undefined);
   };
 
   return (
@@ -119,7 +119,7 @@ export function ModelsPage() {
           <div className="models-strip" role="list" aria-label="Images to preview">
             {s.strip.map((img) => (
               <button key={img.id} type="button" role="listitem" className={`models-thumb${s.selected.includes(img.id) ? ' selected' : ''}`} aria-pressed={s.selected.includes(img.id)} onClick={() => store.getState().toggleImage(img.id)} data-testid="models-thumb" title={img.name}>
-                <img src={studio.host.media('thumb', img.id)} alt={img.name} width={64} height={64} />
+                <img src={stores.host.media('thumb', img.id)} alt={img.name} width={64} height={64} />
               </button>
             ))}
           </div>
@@ -152,7 +152,7 @@ export function ModelsPage() {
               <div className="models-strip" role="list" aria-label="Images in the folder">
                 {s.folder.images.map((img) => (
                   <button key={img.token} type="button" role="listitem" className={`models-thumb${s.selectedFiles.includes(img.token) ? ' selected' : ''}`} aria-pressed={s.selectedFiles.includes(img.token)} onClick={() => store.getState().toggleFile(img.token)} data-testid="models-file" title={img.name}>
-                    <img src={studio.host.externalMedia(img.token)} alt={img.name} width={64} height={64} loading="lazy" />
+                    <img src={stores.host.externalMedia(img.token)} alt={img.name} width={64} height={64} loading="lazy" />
                   </button>
                 ))}
               </div>
@@ -190,7 +190,7 @@ export function ModelsPage() {
           <ul aria-label="Images with suggestions, least sure first">
             {s.queue.map((item) => (
               <li key={item.imageId}>
-                <button type="button" data-testid="models-queue-item" data-image-id={item.imageId} onClick={() => void studio.viewer.getState().openImage(item.imageId)}>
+                <button type="button" data-testid="models-queue-item" data-image-id={item.imageId} onClick={() => void stores.viewer.getState().openImage(item.imageId)}>
                   Image {item.imageId}: {item.suggestions} suggestion{item.suggestions === 1 ? '' : 's'}, top {item.topConfidence.toFixed(2)}
                 </button>
               </li>
@@ -220,7 +220,7 @@ function Sliders({ store }: { store: StoreApi<InferenceState> }) {
 }
 
 function PreviewRow({ previewKey, prediction: p, detections, truth, classes, colorOf }: { previewKey: PreviewKey; prediction: ImagePrediction; detections: Detection[]; truth?: Annotation[]; classes: readonly ClassDef[]; colorOf(classId: number | null): string }) {
-  const { host } = useStudio();
+  const { host } = useStores();
   const external = previewKey.startsWith('file:');
   const label = p.imageId !== undefined ? `Image ${p.imageId}` : (p.path ?? '');
   if (p.error) return <p className="error-message" data-testid="models-result-error">{label}: {p.error.message}</p>;

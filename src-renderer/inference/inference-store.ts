@@ -7,7 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { filterDetections, type Annotation, type Detection, type ExternalFolder, type ImagePrediction, type ImageRecord, type ModelInfo, type ReviewItem, type RunSummary, type StudioApi } from '@shared';
 
 /** A model named by a training run (its exported ONNX) or by an .onnx file's path. */
-export type ModelSource = { runId: string } | { modelPath: string };
+type ModelSource = { runId: string } | { modelPath: string };
 
 export type InferenceApi = {
   inference: Pick<StudioApi['inference'], 'loadModel' | 'predict' | 'autolabel' | 'openFolder'>;
@@ -18,12 +18,12 @@ export type InferenceApi = {
 };
 
 /** How many images the preview strip offers. */
-export const STRIP_SIZE = 24;
+const STRIP_SIZE = 24;
 
 /** A previewed image: the project's (`img:42`) or a file outside it (`file:<token>`). */
 export type PreviewKey = `img:${number}` | `file:${string}`;
-export const projectKey = (imageId: number): PreviewKey => `img:${imageId}`;
-export const fileKey = (token: string): PreviewKey => `file:${token}`;
+const projectKey = (imageId: number): PreviewKey => `img:${imageId}`;
+const fileKey = (token: string): PreviewKey => `file:${token}`;
 
 export interface InferenceState {
   runs: RunSummary[];

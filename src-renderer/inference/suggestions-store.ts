@@ -6,7 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AcceptResult, StudioApi, Suggestion } from '@shared';
 
-export type SuggestionsApi = Pick<StudioApi['suggestions'], 'forImage' | 'accept' | 'acceptAbove' | 'reject'>;
+type SuggestionsApi = Pick<StudioApi['suggestions'], 'forImage' | 'accept' | 'acceptAbove' | 'reject'>;
 
 export interface SuggestionsState {
   imageId: number | null;
@@ -21,7 +21,7 @@ export interface SuggestionsState {
   reject(ids: string[]): Promise<number>;
 }
 
-export interface SuggestionsDeps {
+interface SuggestionsDeps {
   api: { suggestions: SuggestionsApi };
   /** Accepted suggestions became annotations of this image: load them into the labeler. */
   annotationsChanged(imageId: number): Promise<void> | void;

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import type { Annotation, BoxAnnotation, ClassDef, ImageRecord } from '@shared';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 import { LabelerCanvas } from './canvas/labeler-canvas.js';
 import { needsPreview, type ImageSources } from './canvas/image-source.js';
 
@@ -17,10 +17,10 @@ function pictureState(s: ImageSources): PictureState {
   return s.preview ? 'preview' : 'loading';
 }
 
-export const MIRROR_MAX_BOXES = 300;
+const MIRROR_MAX_BOXES = 300;
 
 /** What tests and benches read and drive: the canvas state, in image pixels. */
-export interface LabelerTestHook {
+interface LabelerTestHook {
   imageId(): number | null;
   boxes(): { id: string; classId: number; x: number; y: number; w: number; h: number }[];
   tags(): { id: string; classId: number }[];
@@ -43,7 +43,7 @@ declare global {
 }
 
 export function LabelerCanvasView({ image, classes, editable, canvasRef }: { image: ImageRecord | null; classes: readonly ClassDef[]; editable: boolean; canvasRef: MutableRefObject<LabelerCanvas | null> }) {
-  const { labeler, host } = useStudio();
+  const { labeler, host } = useStores();
   const hostEl = useRef<HTMLDivElement>(null);
   const mirror = useRef<HTMLDivElement>(null);
   const annotations = useSlice(labeler.document, (s) => s.byId);

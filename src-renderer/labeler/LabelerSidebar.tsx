@@ -7,10 +7,10 @@ import { SPLITS, type ClassDef, type ErrorPayload, type ImageRecord, type Split 
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { STATUS_LABELS } from '../ui/FilterBar.js';
 import { formatBytes } from '../ui/format.js';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 
 export function LabelerSidebar({ image, classes, loading, commandError, clearCommandError }: { image: ImageRecord | null; classes: readonly ClassDef[]; loading: boolean; commandError: ErrorPayload | null; clearCommandError: () => void }) {
-  const { labeler, project } = useStudio();
+  const { labeler, project } = useStores();
   const info = useSlice(project, (s) => s.project);
   const annotations = useSlice(labeler.document, (s) => s.byId);
   const docImage = useSlice(labeler.document, (s) => s.imageId);
@@ -51,7 +51,7 @@ export function LabelerSidebar({ image, classes, loading, commandError, clearCom
 }
 
 function BoxClasses({ classes, perClass }: { classes: readonly ClassDef[]; perClass: Map<number, number> }) {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   const active = useSlice(labeler.tool, (s) => s.activeClassId);
   const hidden = useSlice(labeler.viewport, (s) => s.hiddenClassIds);
   if (classes.length === 0) return <p className="muted small">No classes yet: add one in the project's class list to draw boxes.</p>;
@@ -83,7 +83,7 @@ function BoxClasses({ classes, perClass }: { classes: readonly ClassDef[]; perCl
 }
 
 function TagClasses({ classes, perClass, multiLabel }: { classes: readonly ClassDef[]; perClass: Map<number, number>; multiLabel: boolean }) {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   if (classes.length === 0) return <p className="muted small">No classes yet: add the tags images can get in the project's class list.</p>;
   const tagged = classes.filter((c) => (perClass.get(c.id) ?? 0) > 0);
   return (
@@ -118,7 +118,7 @@ function TagClasses({ classes, perClass, multiLabel }: { classes: readonly Class
 }
 
 function SelectionPanel({ classes }: { classes: readonly ClassDef[] }) {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   const selected = useSlice(labeler.tool, (s) => s.selectedIds);
   const annotations = useSlice(labeler.document, (s) => s.byId);
   if (selected.size === 0) return null;
@@ -153,8 +153,8 @@ function SelectionPanel({ classes }: { classes: readonly ClassDef[] }) {
 }
 
 function SplitPin({ image }: { image: ImageRecord }) {
-  const { api } = useStudio().host;
-  const { viewer } = useStudio();
+  const { api } = useStores().host;
+  const { viewer } = useStores();
   const [error, setError] = useState<string | null>(null);
   const value = image.splitPinned && image.split ? image.split : '';
   const pin = async (split: Split | null) => {
@@ -185,7 +185,7 @@ function SplitPin({ image }: { image: ImageRecord }) {
 
 /** The open image's model suggestions: accept or reject each, or accept all above a confidence. */
 function SuggestionsPanel({ imageId, classes }: { imageId: number | null; classes: readonly ClassDef[] }) {
-  const { labeler, host } = useStudio();
+  const { labeler, host } = useStores();
   const store = labeler.suggestions;
   const items = useSlice(store, (s) => s.items);
   const busy = useSlice(store, (s) => s.busy);

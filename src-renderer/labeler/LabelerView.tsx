@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorPayload, type ErrorPayload, type ImageRecord } from '@shared';
 import { STATUS_LABELS } from '../ui/FilterBar.js';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 import type { LabelerCanvas } from './canvas/labeler-canvas.js';
 import { runCommand, type CommandEnv } from './commands.js';
 import { stacksOf } from './history-store.js';
@@ -21,8 +21,8 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 export function LabelerView() {
-  const studio = useStudio();
-  const { viewer, grid, project } = studio;
+  const stores = useStores();
+  const { viewer, grid, project } = stores;
   const isOpen = useSlice(viewer, (s) => s.isOpen);
   const index = useSlice(viewer, (s) => s.index);
   const image = useSlice(viewer, (s) => s.image);
@@ -45,7 +45,7 @@ export function LabelerView() {
     if (!isOpen || !info) return;
     const previous = document.activeElement as HTMLElement | null;
     dialog.current?.focus();
-    const env = commandEnv(studio, setHelp, setCommandError);
+    const env = commandEnv(stores, setHelp, setCommandError);
     const onKeyDown = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
       if (isTyping(e.target)) {
@@ -84,7 +84,7 @@ export function LabelerView() {
       window.removeEventListener('blur', onBlur);
       previous?.focus?.();
     };
-  }, [isOpen, info, studio]);
+  }, [isOpen, info, stores]);
 
   if (!isOpen || !info) return null;
   const { step } = viewer.getState();
@@ -102,7 +102,7 @@ export function LabelerView() {
           <button type="button" onClick={() => void step(1)} disabled={index !== null && total !== null && index >= total - 1} aria-label="Next image (D or →)" title="Next image (D or →)" data-testid="viewer-next">
             →
           </button>
-          <button type="button" className="link-button" onClick={() => void runCommand({ type: 'nextUnlabeled' }, commandEnv(studio, setHelp, setCommandError))} title="Next unlabeled image (N)" data-testid="viewer-next-unlabeled">
+          <button type="button" className="link-button" onClick={() => void runCommand({ type: 'nextUnlabeled' }, commandEnv(stores, setHelp, setCommandError))} title="Next unlabeled image (N)" data-testid="viewer-next-unlabeled">
             Next unlabeled
           </button>
           <h2 className="viewer-title" data-testid="viewer-name">
@@ -136,20 +136,20 @@ export function LabelerView() {
   );
 }
 
-function commandEnv(studio: ReturnType<typeof useStudio>, setHelp: (f: (h: boolean) => boolean) => void, setError: (e: ErrorPayload | null) => void): CommandEnv {
+function commandEnv(stores: ReturnType<typeof useStores>, setHelp: (f: (h: boolean) => boolean) => void, setError: (e: ErrorPayload | null) => void): CommandEnv {
   return {
-    session: studio.labeler,
-    viewer: studio.viewer,
-    classes: () => studio.project.getState().classes,
-    project: () => studio.project.getState().project,
+    session: stores.labeler,
+    viewer: stores.viewer,
+    classes: () => stores.project.getState().classes,
+    project: () => stores.project.getState().project,
     toggleHelp: () => setHelp((h) => !h),
-    close: () => studio.viewer.getState().close(),
+    close: () => stores.viewer.getState().close(),
     report: (err) => setError(toErrorPayload(err)),
   };
 }
 
 function Toolbar() {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   const mode = useSlice(labeler.tool, (s) => s.mode);
   const imageId = useSlice(labeler.document, (s) => s.imageId);
   const canUndo = useSlice(labeler.history, (s) => stacksOf(s, imageId).past.length > 0);
@@ -194,7 +194,7 @@ function Toolbar() {
 }
 
 function SaveIndicator() {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   const status = useSlice(labeler.autosave, (s) => s.status);
   const error = useSlice(labeler.autosave, (s) => s.error);
   const text = status === 'saving' ? 'Saving…' : status === 'saved' ? 'Saved' : status === 'retrying' ? 'Failed — retrying' : status === 'failed' ? 'Not saved' : '';
@@ -206,7 +206,7 @@ function SaveIndicator() {
 }
 
 function Notice() {
-  const { labeler } = useStudio();
+  const { labeler } = useStores();
   const notice = useSlice(labeler.tool, (s) => s.notice);
   useEffect(() => {
     if (!notice) return;
@@ -222,7 +222,7 @@ function Notice() {
 }
 
 function StatusControls({ image }: { image: ImageRecord }) {
-  const { viewer } = useStudio();
+  const { viewer } = useStores();
   const [error, setError] = useState<ErrorPayload | null>(null);
   const set = (status: 'done' | 'review') => {
     setError(null);

@@ -8,7 +8,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { StudioError, type AnnotationApplyResult, type AnnotationChange } from '@shared';
 
-export type SaveStatus = 'idle' | 'saving' | 'saved' | 'retrying' | 'failed';
+type SaveStatus = 'idle' | 'saving' | 'saved' | 'retrying' | 'failed';
 
 export interface AutosaveState {
   status: SaveStatus;
@@ -31,7 +31,7 @@ export interface AutosaveState {
   reset(): void;
 }
 
-export interface AutosaveDeps {
+interface AutosaveDeps {
   apply(imageId: number, changes: AnnotationChange[]): Promise<AnnotationApplyResult>;
   /** The studio committed a batch; `settled` is true when nothing more for that image waits. */
   onSaved?(result: AnnotationApplyResult, settled: boolean): void;
@@ -43,7 +43,7 @@ export interface AutosaveDeps {
 }
 
 /** The contract's limit on changes per call: batches merged in a backlog stay under it. */
-export const MAX_CHANGES_PER_CALL = 20_000;
+const MAX_CHANGES_PER_CALL = 20_000;
 
 export function isTransientError(error: unknown): boolean {
   if (error instanceof StudioError) return error.code === 'io' || error.code === 'disk_full';

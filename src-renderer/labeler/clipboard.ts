@@ -14,7 +14,7 @@ export interface BoxClipboard {
 }
 
 /** Image pixels between a box and its pasted copy, per paste, at most this share of the image. */
-export const PASTE_OFFSET_PX = 12;
+const PASTE_OFFSET_PX = 12;
 
 export function pasteBoxes(clip: BoxClipboard, targetImageId: number, image: Size, newId: () => string): { boxes: NewAnnotationData[]; clipboard: BoxClipboard } {
   const sameImage = clip.sourceImageId === targetImageId;

@@ -24,7 +24,7 @@ export class ChangeConflict extends Error {
   override name = 'ChangeConflict';
 }
 
-export function toNewAnnotation(a: Annotation): NewAnnotationData {
+function toNewAnnotation(a: Annotation): NewAnnotationData {
   return a.kind === 'box'
     ? { id: a.id, classId: a.classId, kind: 'box', x: a.x, y: a.y, w: a.w, h: a.h, source: a.source }
     : { id: a.id, classId: a.classId, kind: 'tag', source: a.source };
@@ -117,10 +117,4 @@ export function createDocumentStore(): StoreApi<DocumentState> {
       return inverse;
     },
   }));
-}
-
-export function boxesOf(byId: AnnotationMap): BoxAnnotation[] {
-  const out: BoxAnnotation[] = [];
-  for (const a of byId.values()) if (a.kind === 'box') out.push(a);
-  return out;
 }

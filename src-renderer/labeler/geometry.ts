@@ -25,7 +25,7 @@ export type Handle = 'nw' | 'n' | 'ne' | 'e' | 'se' | 's' | 'sw' | 'w';
 export const HANDLES: readonly Handle[] = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'];
 
 /** The smallest box, in image pixels, that a resize or a clamp leaves. */
-export const MIN_BOX_IMAGE_PX = 1;
+const MIN_BOX_IMAGE_PX = 1;
 
 export function clamp(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : value;
@@ -142,6 +142,11 @@ export function containsPoint(r: Rect, p: Point, tolerance = 0): boolean {
 
 export function intersects(a: Rect, b: Rect): boolean {
   return a.x <= b.x + b.w && b.x <= a.x + a.w && a.y <= b.y + b.h && b.y <= a.y + a.h;
+}
+
+/** Just the rectangle of something that has one (a box annotation), as a new object. */
+export function rectOf(r: Rect): Rect {
+  return { x: r.x, y: r.y, w: r.w, h: r.h };
 }
 
 export function sameRect(a: Rect, b: Rect, epsilon = 1e-6): boolean {

@@ -7,14 +7,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AnnotationChange } from '@shared';
 
-export interface HistoryEntry {
+interface HistoryEntry {
   /** What the gesture did: applied again by redo. */
   redo: AnnotationChange[];
   /** Its inverse: applied by undo. */
   undo: AnnotationChange[];
 }
 
-export interface HistoryStacks {
+interface HistoryStacks {
   past: readonly HistoryEntry[];
   future: readonly HistoryEntry[];
 }
@@ -31,7 +31,7 @@ export interface HistoryState {
   clearAll(): void;
 }
 
-export const HISTORY_LIMIT = 500;
+const HISTORY_LIMIT = 500;
 const EMPTY: HistoryStacks = { past: [], future: [] };
 
 export function stacksOf(state: Pick<HistoryState, 'byImage'>, imageId: number | null): HistoryStacks {

@@ -39,7 +39,7 @@ export interface KeyLike {
   altKey: boolean;
 }
 
-export interface HotkeyContext {
+interface HotkeyContext {
   task: TaskType;
   multiLabel: boolean;
 }
@@ -115,7 +115,7 @@ export function commandFor(e: KeyLike, ctx: HotkeyContext): LabelerCommand | nul
   }
 }
 
-export interface ShortcutRow {
+interface ShortcutRow {
   keys: string;
   what: string;
 }

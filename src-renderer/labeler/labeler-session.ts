@@ -21,7 +21,7 @@ import { createToolStore, type ToolStoreState } from './tools/tool-store.js';
 import { createViewportStore, type ViewportState } from './viewport-store.js';
 import { createSuggestionsStore, type SuggestionsState } from '../inference/suggestions-store.js';
 
-export interface LabelerSessionDeps {
+interface LabelerSessionDeps {
   api: StudioApi;
   classes(): readonly ClassDef[];
   project(): ProjectInfo | null;
@@ -73,7 +73,7 @@ export interface LabelerSession {
 }
 
 /** Edits made while an image was loading are refused; this says why. */
-export const NOT_READY = 'The image is still loading.';
+const NOT_READY = 'The image is still loading.';
 
 export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
   const { api } = deps;

@@ -38,10 +38,10 @@ export interface ViewportState extends ViewTransform {
 }
 
 /** Padding around a fitted image, in stage pixels. */
-export const FIT_MARGIN = 16;
+const FIT_MARGIN = 16;
 /** Zoom limits, as stage pixels per image pixel. */
-export const MAX_SCALE = 40;
-export const MIN_SCALE_OF_FIT = 0.25;
+const MAX_SCALE = 40;
+const MIN_SCALE_OF_FIT = 0.25;
 
 export function toImagePoint(t: ViewTransform, p: Point): Point {
   return { x: (p.x - t.x) / t.scale, y: (p.y - t.y) / t.scale };
@@ -69,7 +69,7 @@ export function fitTransform(image: Size, stage: Size, margin = FIT_MARGIN): Vie
   return { scale, x: (stage.width - image.width * scale) / 2, y: (stage.height - image.height * scale) / 2 };
 }
 
-export function zoomTransform(t: ViewTransform, stagePoint: Point, factor: number, minScale: number, maxScale: number): ViewTransform {
+function zoomTransform(t: ViewTransform, stagePoint: Point, factor: number, minScale: number, maxScale: number): ViewTransform {
   const scale = clamp(t.scale * factor, minScale, maxScale);
   const anchor = toImagePoint(t, stagePoint);
   return { scale, x: stagePoint.x - anchor.x * scale, y: stagePoint.y - anchor.y * scale };

@@ -7,13 +7,13 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { SPLITS, type Split, type SplitSummary } from '@shared';
 import { parseSplit } from '../ui/ExportDialog.js';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { useAction, useSlice, useStores } from '../ui/stores-context.js';
 import { toErrorPayload, type ErrorPayload } from '@shared';
 
-export const SPLIT_COLORS: Record<Split | 'unassigned', string> = { train: '#4f9cf7', val: '#4fc28a', test: '#e8b04b', unassigned: '#3a4350' };
+const SPLIT_COLORS: Record<Split | 'unassigned', string> = { train: '#4f9cf7', val: '#4fc28a', test: '#e8b04b', unassigned: '#3a4350' };
 
 export function SplitsPage() {
-  const { host, selection } = useStudio();
+  const { host, selection } = useStores();
   const api = host.api;
   const [summary, setSummary] = useState<SplitSummary | null>(null);
   const [loadError, setLoadError] = useState<ErrorPayload | null>(null);

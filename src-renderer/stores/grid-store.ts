@@ -33,7 +33,7 @@ export interface GridState {
   fetchItem(index: number): Promise<ImageRecord | null>;
 }
 
-export interface GridStoreOptions {
+interface GridStoreOptions {
   pageSize?: number;
   /** Pages kept in memory, at least those on screen. */
   maxPages?: number;

@@ -13,7 +13,7 @@ export interface RunningJob {
   progress: JobProgress | null;
 }
 
-export interface UploadState {
+interface UploadState {
   progress: UploadProgress;
   cancelling: boolean;
 }
@@ -38,7 +38,7 @@ export interface JobsState {
   startExport(request: ExportStartRequest): Promise<string>;
 }
 
-export interface JobsStoreDeps {
+interface JobsStoreDeps {
   api: StudioApi;
   /** Host paths for uploads; the page's origin when left out. */
   uploadBaseUrl?: string;

@@ -45,7 +45,7 @@ export interface ProjectState {
   dismissBackgroundError(): void;
 }
 
-export interface ProjectStoreDeps {
+interface ProjectStoreDeps {
   api: StudioApi;
   grid: StoreApi<GridState>;
   /** Another project (or none) is now open: views of the old one must go. */

@@ -30,7 +30,7 @@ export interface ViewerState {
   close(): void;
 }
 
-export interface ViewerDeps {
+interface ViewerDeps {
   /** Loads the image's annotations into the labeler; `isCurrent` says whether it is still wanted. */
   load?(image: ImageRecord, isCurrent: () => boolean): Promise<void>;
   /** The labeler closed. */

@@ -9,7 +9,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { toErrorPayload, type LabelsSummary, type RemoteProject, type SyncConflict, type SyncReport } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { RunningJobRow } from '../ui/JobsPanel.js';
-import { useAction, useSlice, useStudio } from '../ui/studio-context.js';
+import { useAction, useSlice, useStores } from '../ui/stores-context.js';
 import { createTeamStore, type TeamState } from './team-store.js';
 import './team.css';
 import { FolderInput } from '../ui/FolderInput.js';
@@ -17,9 +17,9 @@ import { FolderInput } from '../ui/FolderInput.js';
 type TeamStore = StoreApi<TeamState>;
 
 export function TeamPage() {
-  const studio = useStudio();
-  const [store] = useState(() => createTeamStore(studio.host.api));
-  const projectDir = useSlice(studio.project, (s) => s.project?.dir ?? null);
+  const stores = useStores();
+  const [store] = useState(() => createTeamStore(stores.host.api));
+  const projectDir = useSlice(stores.project, (s) => s.project?.dir ?? null);
   const error = useSlice(store, (s) => s.error);
   const signedIn = useSlice(store, (s) => s.account?.signedIn ?? false);
   const linked = useSlice(store, (s) => Boolean(s.status?.link));
@@ -192,7 +192,7 @@ function RemoteProjectList(props: { projects: RemoteProject[]; action: string; t
 }
 
 function SyncCard({ store }: { store: TeamStore }) {
-  const { jobs } = useStudio();
+  const { jobs } = useStores();
   const status = useSlice(store, (s) => s.status);
   const clones = useSlice(store, (s) => s.cloneJobIds);
   const running = useSlice(jobs, (s) => s.running).filter((j) => (j.kind === 'push' || j.kind === 'pull') && !clones.includes(j.jobId));
@@ -325,7 +325,7 @@ function ConflictRow({ store, conflict }: { store: TeamStore; conflict: SyncConf
 }
 
 function CloneCard({ store }: { store: TeamStore }) {
-  const { project, jobs } = useStudio();
+  const { project, jobs } = useStores();
   const remote = useSlice(store, (s) => s.remoteProjects);
   const clones = useSlice(store, (s) => s.cloneJobIds);
   const cloning = useSlice(jobs, (s) => s.running).filter((j) => clones.includes(j.jobId));

@@ -22,7 +22,7 @@ import {
   type Unsubscribe,
 } from '@shared';
 
-export type TeamApi = {
+type TeamApi = {
   account: StudioApi['account'];
   sync: StudioApi['sync'];
   training: Pick<StudioApi['training'], 'list'>;

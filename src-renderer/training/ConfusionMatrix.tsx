@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 
 const TABLE_LIMIT = 40;
 
-export interface MatrixView {
+interface MatrixView {
   values: number[][];
   /** What full colour means: the largest count, or 1 when normalized. */
   max: number;

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { EpochRecord, RunSummary, TrainingProgress } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useAction } from '../ui/studio-context.js';
+import { useAction } from '../ui/stores-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { formatDuration, formatMetric, runSeconds, STATUS_LABELS } from './format.js';
 import { canResume, isActive, metricValue } from './run-data.js';

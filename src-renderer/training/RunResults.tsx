@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { MODEL_EXPORT_FORMATS, runArtifactUrl, type ModelExportFormat, type RunArtifact, type RunDetail } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { formatBytes } from '../ui/format.js';
-import { useAction, useStudio } from '../ui/studio-context.js';
+import { useAction, useStores } from '../ui/stores-context.js';
 import { ConfusionMatrix } from './ConfusionMatrix.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { formatMetric, formatValue } from './format.js';
@@ -145,7 +145,7 @@ function PerClassTable({ perClass }: { perClass: PerClass }) {
 }
 
 function Artifacts({ detail }: { detail: RunDetail }) {
-  const { host } = useStudio();
+  const { host } = useStores();
   if (detail.artifacts.length === 0) return null;
   return (
     <div className="artifacts" data-testid="artifacts">
@@ -173,7 +173,7 @@ function Artifacts({ detail }: { detail: RunDetail }) {
 
 function ExportModel({ detail }: { detail: RunDetail }) {
   const store = useTrainingStore();
-  const { host } = useStudio();
+  const { host } = useStores();
   const [format, setFormat] = useState<ModelExportFormat>('onnx');
   const [weights, setWeights] = useState<'best' | 'last'>('best');
   const [done, setDone] = useState<RunArtifact | null>(null);
@@ -218,7 +218,7 @@ function ExportModel({ detail }: { detail: RunDetail }) {
       {done && (
         <p className="export-done" data-testid="export-result">
           Exported to <code className="wrap">{done.path}</code> <span className="muted small">({formatBytes(done.bytes)})</span>
-          {host.kind === 'serve' && <span className="muted small"> — on the machine that runs the studio.</span>}
+          {host.kind === 'serve' && <span className="muted small"> — on the machine that runs the stores.</span>}
         </p>
       )}
       <ErrorMessage error={exportModel.error} testId="export-model-error" onDismiss={exportModel.clear} />

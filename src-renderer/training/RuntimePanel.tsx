@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { RuntimeStatus } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useAction } from '../ui/studio-context.js';
+import { useAction } from '../ui/stores-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { deviceOptions } from './devices.js';
 import { isAbsolutePath } from './training-form.js';

@@ -6,7 +6,7 @@
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import type { TrainingStartRequest } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useAction } from '../ui/studio-context.js';
+import { useAction } from '../ui/stores-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { trainingDeviceChoices } from './devices.js';
 import { formatMetric } from './format.js';

@@ -1,11 +1,11 @@
 /**
  * The training page: the runtime, the form, the run in view with its live charts, its results,
- * and the history of runs. It uses the studio's training store when the studio has one (so runs
- * and epochs outlive the tab), or makes its own for as long as it is shown.
+ * and the history of runs. It uses the app's training store (`stores.training`) when there is one
+ * (so runs and epochs outlive the tab), or makes its own for as long as it is shown.
  */
 import { useEffect, useState } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
-import { useSlice, useStudio } from '../ui/studio-context.js';
+import { useSlice, useStores } from '../ui/stores-context.js';
 import { TrainingContext } from './context.js';
 import { LiveRun } from './LiveRun.js';
 import { RunHistory } from './RunHistory.js';
@@ -16,19 +16,19 @@ import { TrainingForm } from './TrainingForm.js';
 import { createTrainingStore, type TrainingState } from './training-store.js';
 import './training.css';
 
-export interface TrainingPageProps {
-  /** The studio's training store; left out: `studio.training` if the studio has one, else the page's own. */
+interface TrainingPageProps {
+  /** The training store to use; left out: the app's `stores.training` if there is one, else the page's own. */
   store?: StoreApi<TrainingState>;
 }
 
 export function TrainingPage({ store: given }: TrainingPageProps) {
-  const studio = useStudio();
-  const fromStudio = (studio as { training?: StoreApi<TrainingState> }).training;
-  const [own] = useState(() => (given ?? fromStudio ? null : createTrainingStore(studio.host.api)));
-  const store = given ?? fromStudio ?? own!;
-  const projectDir = useSlice(studio.project, (s) => s.project?.dir ?? null);
+  const stores = useStores();
+  const fromStores = (stores as { training?: StoreApi<TrainingState> }).training;
+  const [own] = useState(() => (given ?? fromStores ? null : createTrainingStore(stores.host.api)));
+  const store = given ?? fromStores ?? own!;
+  const projectDir = useSlice(stores.project, (s) => s.project?.dir ?? null);
 
-  // Attaching is counted: a store the studio already attached is not subscribed twice.
+  // Attaching is counted: a store the app stores already attached is not subscribed twice.
   useEffect(() => store.getState().attach(), [store]);
   useEffect(() => {
     void store.getState().open(projectDir);

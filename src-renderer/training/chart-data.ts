@@ -8,7 +8,7 @@ import type { EpochRecord } from '@shared';
 import { shortMetricName } from './run-data.js';
 
 export type ChartGroup = 'losses' | 'map' | 'pr' | 'lr';
-export type EpochSection = 'losses' | 'metrics' | 'lr';
+type EpochSection = 'losses' | 'metrics' | 'lr';
 
 export const CHART_GROUPS: { id: ChartGroup; title: string }[] = [
   { id: 'losses', title: 'Losses' },
@@ -34,7 +34,7 @@ export interface ChartRun {
   epochs: readonly EpochRecord[];
 }
 
-export interface ChartSeries {
+interface ChartSeries {
   runId: string;
   section: EpochSection;
   key: string;

@@ -2,7 +2,7 @@
 import type { RuntimeStatus } from '@shared';
 import { formatMemory } from './format.js';
 
-export interface DeviceOption {
+interface DeviceOption {
   /** As `training.start` takes it: '0', 'mps', 'cpu'. */
   value: string;
   label: string;

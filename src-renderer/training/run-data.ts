@@ -5,8 +5,6 @@
  */
 import type { EpochRecord, RunDetail, RunStatus, RunSummary } from '@shared';
 
-export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
-
 export function isActive(status: RunStatus): boolean {
   return status === 'queued' || status === 'running';
 }

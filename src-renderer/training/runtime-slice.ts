@@ -51,7 +51,7 @@ export interface RuntimeSlice {
  */
 export type AdoptRuntimeJob = (jobs: JobInfo[], knownInstall: string | null) => void;
 
-export const MAX_INSTALL_LINES = 500;
+const MAX_INSTALL_LINES = 500;
 
 const followed = (jobId: string, progress: JobProgress | null): RuntimeInstall => ({ jobId, mode: null, status: 'running', progress, lines: [], cancelling: false, error: null });
 

@@ -15,11 +15,11 @@ import {
   type TrainingStartRequest,
 } from '@shared';
 
-export type Optimizer = (typeof OPTIMIZERS)[number];
-export type AugmentationPreset = (typeof AUGMENTATION_PRESETS)[number];
+type Optimizer = (typeof OPTIMIZERS)[number];
+type AugmentationPreset = (typeof AUGMENTATION_PRESETS)[number];
 export type ModelSource = 'architecture' | 'weights' | 'run';
 
-export interface AdvancedRow {
+interface AdvancedRow {
   key: string;
   value: string;
 }
@@ -129,7 +129,7 @@ export function parseAdvancedValue(text: string): number | string | boolean {
   return n === null ? t : n;
 }
 
-export interface FormResult {
+interface FormResult {
   request: TrainingStartRequest | null;
   errors: FormErrors;
 }

@@ -23,7 +23,7 @@ export interface TrainingViewSlice {
 }
 
 /** What the view reads of the runs part: the list, the details loaded, and how to load one. */
-export interface RunsInView {
+interface RunsInView {
   runs: RunSummary[];
   details: Record<string, RunDetail>;
   loadDetail(runId: string): Promise<RunDetail | null>;

@@ -6,7 +6,7 @@ import { createClient, externalMediaUrl, mediaUrl, studioContract, type MediaKin
 import { bridgeTransport } from './bridge-transport.js';
 import { SocketTransport, socketUrlFor, type ConnectionState } from './socket-transport.js';
 
-export type HostKind = 'desktop' | 'serve';
+type HostKind = 'desktop' | 'serve';
 
 export interface Host {
   kind: HostKind;

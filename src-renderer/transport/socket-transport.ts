@@ -21,7 +21,7 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export interface SocketTransportOptions {
+interface SocketTransportOptions {
   url: string;
   createSocket?: (url: string) => SocketLike;
   /** First reconnect delay and the ceiling it doubles up to. */
@@ -30,7 +30,7 @@ export interface SocketTransportOptions {
 }
 
 const OPEN = 1;
-export const LOST_CONNECTION_MESSAGE = 'Lost the connection to the studio before it answered. Try again once it is back.';
+const LOST_CONNECTION_MESSAGE = 'Lost the connection to the studio before it answered. Try again once it is back.';
 
 interface Pending {
   resolve: (envelope: Envelope) => void;

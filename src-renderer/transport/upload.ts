@@ -18,7 +18,7 @@ export interface UploadProgress {
   bytesTotal: number;
 }
 
-export interface UploadOptions {
+interface UploadOptions {
   uploadId: string;
   concurrency?: number;
   signal?: AbortSignal;

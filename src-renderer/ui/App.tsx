@@ -3,19 +3,19 @@ import { useEffect, useState } from 'react';
 import { ErrorMessage } from './ErrorMessage.js';
 import { Home } from './Home.js';
 import { ProjectView } from './ProjectView.js';
-import { useSlice, useStudio } from './studio-context.js';
+import { useSlice, useStores } from './stores-context.js';
 import { toErrorPayload, type ErrorPayload } from '@shared';
 
 export function App() {
-  const studio = useStudio();
-  const ready = useSlice(studio.project, (s) => s.ready);
-  const hasProject = useSlice(studio.project, (s) => s.project !== null);
+  const stores = useStores();
+  const ready = useSlice(stores.project, (s) => s.ready);
+  const hasProject = useSlice(stores.project, (s) => s.project !== null);
   const [bootError, setBootError] = useState<ErrorPayload | null>(null);
 
   useEffect(() => {
-    studio.start().catch((err: unknown) => setBootError(toErrorPayload(err)));
-    return () => studio.dispose();
-  }, [studio]);
+    stores.start().catch((err: unknown) => setBootError(toErrorPayload(err)));
+    return () => stores.dispose();
+  }, [stores]);
 
   // A file dropped outside the drop zone would make the browser open it and leave the studio.
   useEffect(() => {
@@ -56,23 +56,23 @@ export function App() {
 }
 
 function ConnectionBanner() {
-  const { connection } = useStudio();
+  const { connection } = useStores();
   const state = useSlice(connection, (s) => s.state);
   const attempt = useSlice(connection, (s) => s.attempt);
   if (state !== 'reconnecting' && state !== 'closed') return null;
   return (
     <div className="connection-banner" role="status" data-testid="connection-banner">
       {state === 'closed'
-        ? 'Disconnected from the studio.'
+        ? 'Disconnected from the stores.'
         : attempt > 5
           ? 'Still reconnecting to the studio… If it was restarted, open the new link it printed.'
-          : 'Lost the connection to the studio. Reconnecting…'}
+          : 'Lost the connection to the stores. Reconnecting…'}
     </div>
   );
 }
 
 function BackgroundError() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const message = useSlice(project, (s) => s.backgroundError);
   if (!message) return null;
   return <ErrorMessage error={{ code: 'io', message: `Could not refresh: ${message}` }} testId="background-error" onDismiss={() => project.getState().dismissBackgroundError()} />;

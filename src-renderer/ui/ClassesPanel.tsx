@@ -6,10 +6,10 @@
 import { memo, useEffect, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { ClassDef, ClassImpact } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
 export function ClassesPanel() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const classes = useSlice(project, (s) => s.classes);
   const byClass = useSlice(project, (s) => s.counts?.byClass);
   const task = useSlice(project, (s) => s.project?.task);
@@ -229,7 +229,7 @@ function describeImpact(impact: ClassImpact): string {
 
 /** Merge into another class, or delete: first what it would touch, then a confirmation. */
 function ClassActions({ cls, others, onDone }: { cls: ClassDef; others: readonly ClassDef[]; onDone: () => void }) {
-  const { project } = useStudio();
+  const { project } = useStores();
   const [targetId, setTargetId] = useState<number | null>(others[0]?.id ?? null);
   const [pending, setPending] = useState<Pending | null>(null);
   const ask = useAction(async (kind: 'delete' | 'merge') => {

@@ -7,10 +7,10 @@ import { StudioError, type ImportFormat } from '@shared';
 import { dragHasFiles, readDroppedEntries } from '../import/dropped-files.js';
 import type { UploadEntry } from '../transport/upload.js';
 import { ErrorMessage } from './ErrorMessage.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
 export function DropZone({ format, children }: { format: ImportFormat; children: ReactNode }) {
-  const { project, jobs, host } = useStudio();
+  const { project, jobs, host } = useStores();
   const uploads = useSlice(project, (s) => s.appInfo?.uploadsDroppedFiles ?? false);
   const inPlace = !uploads && Boolean(host.pathForFile);
   const [over, setOver] = useState(false);

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ExportFormat, ExportReport } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { RunningJobRow } from './JobsPanel.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 import { FolderInput } from './FolderInput.js';
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { yolo: 'YOLO (Ultralytics)', coco: 'COCO JSON', folders: 'Class folders' };
@@ -18,7 +18,7 @@ export function parseSplit(values: readonly string[]): { split: [number, number,
 }
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
-  const { project, jobs } = useStudio();
+  const { project, jobs } = useStores();
   const task = useSlice(project, (s) => s.project?.task ?? 'detect');
   const formats: ExportFormat[] = task === 'detect' ? ['yolo', 'coco'] : ['folders'];
   const [format, setFormat] = useState<ExportFormat>(formats[0]);

@@ -1,6 +1,6 @@
 /** Which images the grid shows: all, unlabeled, labeled, one class or one status, with counts. */
 import { IMAGE_STATUSES, type ImageFilter, type ImageStatus } from '@shared';
-import { useSlice, useStudio } from './studio-context.js';
+import { useSlice, useStores } from './stores-context.js';
 
 export const STATUS_LABELS: Record<ImageStatus, string> = {
   new: 'New',
@@ -10,7 +10,7 @@ export const STATUS_LABELS: Record<ImageStatus, string> = {
 };
 
 export function FilterBar() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const filter = useSlice(project, (s) => s.filter);
   const counts = useSlice(project, (s) => s.counts);
   const classes = useSlice(project, (s) => s.classes);

@@ -2,7 +2,7 @@
  * A folder path typed in, with a "Choose…" button where the host has native dialogs (the desktop
  * app). What choosing does (set the field, open the project) stays with the form that owns it.
  */
-import { useSlice, useStudio } from './studio-context.js';
+import { useSlice, useStores } from './stores-context.js';
 
 export function FolderInput(props: {
   value: string;
@@ -14,7 +14,7 @@ export function FolderInput(props: {
   choosing: boolean;
   disabled?: boolean;
 }) {
-  const { project } = useStudio();
+  const { project } = useStores();
   const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   return (
     <div className="input-row">

@@ -2,10 +2,10 @@
 import { SPLITS, type ImageStatus, type Split } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { STATUS_LABELS } from './FilterBar.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
 export function GridSelectionBar() {
-  const { selection, host, grid, project } = useStudio();
+  const { selection, host, grid, project } = useStores();
   const ids = useSlice(selection, (s) => s.ids);
   const setStatus = useAction(async (status: ImageStatus) => {
     await host.api.images.setStatus({ ids: [...ids], status });

@@ -2,14 +2,14 @@
 import { useState, type FormEvent } from 'react';
 import type { TaskType } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 import { FolderInput } from './FolderInput.js';
 
 export function Home() {
   return (
     <main className="home" data-testid="home">
       <header className="home-header">
-        <h1>Reticle Studio</h1>
+        <h1>Reticle AppStores</h1>
         <p className="muted">Label images, train YOLO models, and review what they see.</p>
       </header>
       <div className="home-columns">
@@ -24,7 +24,7 @@ export function Home() {
 }
 
 function RecentProjects() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const recent = useSlice(project, (s) => s.recent);
   const open = useAction((dir: string) => project.getState().open(dir));
   return (
@@ -53,7 +53,7 @@ function RecentProjects() {
 }
 
 function NewProjectForm() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const [name, setName] = useState('');
   const [task, setTask] = useState<TaskType>('detect');
   const [multiLabel, setMultiLabel] = useState(false);
@@ -114,7 +114,7 @@ function NewProjectForm() {
 }
 
 function OpenProjectForm() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const [dir, setDir] = useState('');
   const open = useAction((path: string) => project.getState().open(path));
   const choose = useAction(async () => {

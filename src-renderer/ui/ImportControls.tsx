@@ -7,9 +7,9 @@ import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { ImportFormat } from '@shared';
 import { entriesFromFileList } from '../import/dropped-files.js';
 import { ErrorMessage } from './ErrorMessage.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
-export const IMPORT_FORMATS: { value: ImportFormat; label: string }[] = [
+const IMPORT_FORMATS: { value: ImportFormat; label: string }[] = [
   { value: 'auto', label: 'Detect the format' },
   { value: 'images', label: 'Images only' },
   { value: 'yolo', label: 'YOLO dataset' },
@@ -18,7 +18,7 @@ export const IMPORT_FORMATS: { value: ImportFormat; label: string }[] = [
 ];
 
 export function ImportControls({ format, onFormat }: { format: ImportFormat; onFormat: (f: ImportFormat) => void }) {
-  const { project, jobs, host } = useStudio();
+  const { project, jobs, host } = useStores();
   const uploads = useSlice(project, (s) => s.appInfo?.uploadsDroppedFiles ?? false);
   const nativeDialogs = useSlice(project, (s) => s.appInfo?.nativeDialogs ?? false);
   const uploading = useSlice(jobs, (s) => s.upload !== null);

@@ -3,10 +3,10 @@ import type { ImportReport, JobResult } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { formatBytes } from './format.js';
 import type { RunningJob } from '../stores/jobs-store.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
 export function JobsPanel() {
-  const { jobs } = useStudio();
+  const { jobs } = useStores();
   const running = useSlice(jobs, (s) => s.running);
   const results = useSlice(jobs, (s) => s.results);
   const upload = useSlice(jobs, (s) => s.upload);
@@ -68,7 +68,7 @@ const FAILED_TITLES: Record<RunningJob['kind'], string> = {
 const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
-  const { jobs } = useStudio();
+  const { jobs } = useStores();
   const cancel = useAction(() => jobs.getState().cancel(job.jobId));
   const p = job.progress;
   const title = JOB_TITLES[job.kind];
@@ -98,7 +98,7 @@ export function RunningJobRow({ job }: { job: RunningJob }) {
 
 /** Exports report in their dialog; this line stays for when the dialog was closed meanwhile. */
 function ExportResultLine({ result }: { result: JobResult }) {
-  const { jobs } = useStudio();
+  const { jobs } = useStores();
   return (
     <div className={`report${result.status === 'failed' ? ' report-failed' : ''}`} data-testid="export-result">
       <div className="job-line">
@@ -138,7 +138,7 @@ function ExportResultLine({ result }: { result: JobResult }) {
 }
 
 function ImportResultPanel({ result }: { result: JobResult }) {
-  const { jobs } = useStudio();
+  const { jobs } = useStores();
   const dismiss = () => jobs.getState().dismiss(result.jobId);
   if (result.status === 'failed') {
     return (

@@ -14,10 +14,10 @@ import { FilterBar } from './FilterBar.js';
 import { ImportControls } from './ImportControls.js';
 import { JobsPanel } from './JobsPanel.js';
 import { ThumbnailGrid } from './ThumbnailGrid.js';
-import { useAction, useSlice, useStudio } from './studio-context.js';
+import { useAction, useSlice, useStores } from './stores-context.js';
 
 export function ProjectView() {
-  const { project } = useStudio();
+  const { project } = useStores();
   const info = useSlice(project, (s) => s.project);
   const uploads = useSlice(project, (s) => s.appInfo?.uploadsDroppedFiles ?? false);
   const [format, setFormat] = useState<ImportFormat>('auto');

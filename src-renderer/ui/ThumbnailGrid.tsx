@@ -9,13 +9,13 @@ import type { ImageRecord } from '@shared';
 import { cellPosition, gridLayout, scrollToReveal, visibleRange, type GridMetrics } from '../grid/grid-layout.js';
 import { filterKey } from '../stores/grid-store.js';
 import { STATUS_LABELS } from './FilterBar.js';
-import { useSlice, useStudio } from './studio-context.js';
+import { useSlice, useStores } from './stores-context.js';
 
-export const GRID_METRICS: GridMetrics = { cellWidth: 164, cellHeight: 190, gap: 10, padding: 14 };
+const GRID_METRICS: GridMetrics = { cellWidth: 164, cellHeight: 190, gap: 10, padding: 14 };
 const OVERSCAN_ROWS = 2;
 
 export function ThumbnailGrid({ emptyHint }: { emptyHint: ReactNode }) {
-  const { grid, viewer, host, selection } = useStudio();
+  const { grid, viewer, host, selection } = useStores();
   const picked = useSlice(selection, (s) => s.ids);
   const total = useSlice(grid, (s) => s.total);
   const pages = useSlice(grid, (s) => s.pages);

@@ -4,7 +4,7 @@
  * open at once when asked for.
  */
 import { lazy, Suspense, useEffect, type ComponentProps } from 'react';
-import { useSlice, useStudio } from './studio-context.js';
+import { useSlice, useStores } from './stores-context.js';
 
 const loadLabeler = () => import('../labeler/LabelerView.js');
 const loadHealth = () => import('../health/HealthPage.js');
@@ -26,7 +26,7 @@ const PREFETCH_DELAY_MS = 1500;
 
 /** The labeler, mounted while an image is open. */
 export function LazyLabeler() {
-  const { viewer } = useStudio();
+  const { viewer } = useStores();
   const open = useSlice(viewer, (s) => s.isOpen);
   useEffect(() => {
     const idle = (cb: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(cb, { timeout: 5000 }) : setTimeout(cb, 0));

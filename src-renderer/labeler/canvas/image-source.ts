@@ -10,7 +10,7 @@
  */
 import type { ImageRecord, MediaKind } from '@shared';
 
-export interface LoadedImage {
+interface LoadedImage {
   image: CanvasImageSource;
   width: number;
   height: number;
@@ -26,7 +26,7 @@ export interface ImageSources {
 }
 
 /** Longest side of the `preview` rendition. */
-export const PREVIEW_MAX_PX = 2048;
+const PREVIEW_MAX_PX = 2048;
 
 export function needsPreview(image: { width: number; height: number }): boolean {
   return Math.max(image.width, image.height) > PREVIEW_MAX_PX;

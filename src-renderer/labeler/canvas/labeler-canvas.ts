@@ -20,7 +20,7 @@ import { toImagePoint, toStagePoint } from '../viewport-store.js';
 import { ImageSourceLoader, sourceFor, type ImageSources } from './image-source.js';
 import { paintBoxes, paintImage, paintOverlay, paintSuggestions, type ClassStyle, type Paint2D } from './paint.js';
 
-export interface LabelerCanvasDeps {
+interface LabelerCanvasDeps {
   session: LabelerSession;
   media(kind: MediaKind, imageId: number): string;
   /** Boxes are drawn and edited only in detection projects. */
@@ -29,7 +29,7 @@ export interface LabelerCanvasDeps {
   onSources?(sources: ImageSources): void;
 }
 
-export interface PaintRecord {
+interface PaintRecord {
   /** `performance.now()` when the boxes layer was last painted. */
   at: number;
   /** Boxes it drew (on screen, not hidden). */
@@ -45,7 +45,7 @@ export interface PaintRecord {
 const FALLBACK_COLOR = '#ffcc00';
 
 /** Wheel zoom speed: a notch of a mouse wheel (deltaY 100) zooms by about 16 %. */
-export function wheelZoomFactor(deltaY: number, deltaMode: number): number {
+function wheelZoomFactor(deltaY: number, deltaMode: number): number {
   const pixels = deltaMode === 1 ? deltaY * 33 : deltaMode === 2 ? deltaY * 400 : deltaY;
   return Math.exp(-Math.max(-300, Math.min(300, pixels)) * 0.0015);
 }

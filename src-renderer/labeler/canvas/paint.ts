@@ -41,7 +41,7 @@ export interface ClassStyle {
   name: string;
 }
 
-export interface BoxPaintInput {
+interface BoxPaintInput {
   annotations: Iterable<Annotation>;
   transform: ViewTransform;
   stage: Size;
@@ -51,23 +51,23 @@ export interface BoxPaintInput {
   skip?: ReadonlySet<string> | null;
 }
 
-export interface BoxPaintResult {
+interface BoxPaintResult {
   /** Boxes on screen and drawn. */
   drawn: number;
   /** Class names drawn. */
   labels: number;
 }
 
-export const BOX_LINE_WIDTH = 2;
+const BOX_LINE_WIDTH = 2;
 /** Class names are drawn when at most this many boxes are on screen… */
-export const LABELS_MAX_BOXES = 150;
+const LABELS_MAX_BOXES = 150;
 /** …and on boxes at least this wide on screen. */
-export const LABEL_MIN_BOX_PX = 28;
-export const LABEL_FONT = '11px system-ui, sans-serif';
+const LABEL_MIN_BOX_PX = 28;
+const LABEL_FONT = '11px system-ui, sans-serif';
 const LABEL_HEIGHT = 15;
 
 /** Black or white, whichever reads better on `#rrggbb`. */
-export function readableOn(hex: string): string {
+function readableOn(hex: string): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
   if (!m) return '#000';
   const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16) / 255);
@@ -145,7 +145,7 @@ export function paintBoxes(ctx: Paint2D, input: BoxPaintInput): BoxPaintResult {
 }
 
 /** A class name in its colour on the top edge of a box (inside it when the box is at the top). */
-export function paintLabel(ctx: Paint2D, r: Rect, style: ClassStyle): void {
+function paintLabel(ctx: Paint2D, r: Rect, style: ClassStyle): void {
   const w = labelWidth(ctx, style.name);
   const y = r.y - LABEL_HEIGHT >= 0 ? r.y - LABEL_HEIGHT : r.y;
   const x = r.x - BOX_LINE_WIDTH / 2;
@@ -155,7 +155,7 @@ export function paintLabel(ctx: Paint2D, r: Rect, style: ClassStyle): void {
   ctx.fillText(style.name, x + 4, y + LABEL_HEIGHT / 2 + 0.5);
 }
 
-export interface OverlayPaintInput {
+interface OverlayPaintInput {
   transform: ViewTransform;
   stage: Size;
   image: Size | null;
@@ -312,7 +312,7 @@ export function paintImage(ctx: Paint2D, source: { image: CanvasImageSource; wid
   ctx.drawImage(source.image, x0 * sx, y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy, x0 * t.scale + t.x, y0 * t.scale + t.y, (x1 - x0) * t.scale, (y1 - y0) * t.scale);
 }
 
-export interface SuggestionPaintInput {
+interface SuggestionPaintInput {
   suggestions: Iterable<{ kind: string; classId: number; confidence: number; x?: number; y?: number; w?: number; h?: number }>;
   transform: ViewTransform;
   style(classId: number): ClassStyle;

@@ -8,7 +8,7 @@ import type { Handle, Rect } from '../geometry.js';
 
 export type ToolMode = 'draw' | 'select';
 
-export type ToolPreview =
+type ToolPreview =
   /** A box being drawn. */
   | { kind: 'draw'; rect: Rect }
   /** A selection rectangle. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, mediaUrl, studioContract, type Annotation, type AnnotationChange, type ClassDef, type ClientTransport, type Envelope, type ImageRecord, type ProjectInfo } from '@shared';
-import { composeStudio, type Studio } from '../../../src-renderer/stores/studio.js';
+import { composeAppStores, type AppStores } from '../../../src-renderer/stores/app-stores.js';
 import { createConnectionStore } from '../../../src-renderer/stores/connection-store.js';
 
 function image(id: number, name: string): ImageRecord {
@@ -90,24 +90,24 @@ function fakeHost() {
 }
 
 const settle = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-let studio: Studio | null = null;
-afterEach(() => studio?.dispose());
+let stores: AppStores | null = null;
+afterEach(() => stores?.dispose());
 
-describe('the studio stores together', () => {
+describe('the app stores together', () => {
   it('loads the open project with its classes, counts and first images', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
-    expect(studio.project.getState()).toMatchObject({ ready: true, project: { name: 'Cats' }, counts: { all: 2 } });
-    expect(studio.project.getState().classes.map((c) => c.name)).toEqual(['cat']);
-    expect(studio.grid.getState().itemAt(1)?.name).toBe('cat2.jpg');
+    expect(stores.project.getState()).toMatchObject({ ready: true, project: { name: 'Cats' }, counts: { all: 2 } });
+    expect(stores.project.getState().classes.map((c) => c.name)).toEqual(['cat']);
+    expect(stores.grid.getState().itemAt(1)?.name).toBe('cat2.jpg');
   });
 
   it('refreshes the grid and the counts once for a burst of image changes', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
     fake.projects['/p/cats'].images.push(image(3, 'cat3.jpg'));
     fake.calls.length = 0;
@@ -115,81 +115,81 @@ describe('the studio stores together', () => {
     await settle(450);
     expect(fake.calls.filter((c) => c === 'images.counts')).toHaveLength(1);
     expect(fake.calls.filter((c) => c === 'images.list')).toHaveLength(1);
-    expect(studio.project.getState().counts?.all).toBe(3);
-    expect(studio.grid.getState().total).toBe(3);
-    expect(studio.grid.getState().itemAt(2)?.name).toBe('cat3.jpg');
+    expect(stores.project.getState().counts?.all).toBe(3);
+    expect(stores.grid.getState().total).toBe(3);
+    expect(stores.grid.getState().itemAt(2)?.name).toBe('cat3.jpg');
   });
 
   it('takes class changes pushed by the host, in their order', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     fake.emit('classes.onChanged', [
       { id: 2, name: 'lynx', color: '#00ff00', order: 1 },
       { id: 1, name: 'cat', color: '#ff0000', order: 0 },
     ]);
-    expect(studio.project.getState().classes.map((c) => c.name)).toEqual(['cat', 'lynx']);
+    expect(stores.project.getState().classes.map((c) => c.name)).toEqual(['cat', 'lynx']);
   });
 
   it('shows the other project, not stale images of the first, when another project opens', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
-    studio.project.getState().setFilter({ kind: 'unlabeled' });
+    stores.project.getState().setFilter({ kind: 'unlabeled' });
     await settle();
-    await studio.viewer.getState().open(0);
-    expect(studio.viewer.getState().image?.name).toBe('cat1.jpg');
+    await stores.viewer.getState().open(0);
+    expect(stores.viewer.getState().image?.name).toBe('cat1.jpg');
 
-    await studio.project.getState().open('/p/dogs');
+    await stores.project.getState().open('/p/dogs');
     await settle();
-    expect(studio.project.getState().project?.name).toBe('Dogs');
-    expect(studio.project.getState().filter).toEqual({ kind: 'all' });
-    expect(studio.viewer.getState().index).toBeNull();
-    expect(studio.project.getState().classes).toEqual([]);
-    expect(studio.grid.getState().total).toBe(1);
-    expect(studio.grid.getState().itemAt(0)?.name).toBe('dog.jpg');
+    expect(stores.project.getState().project?.name).toBe('Dogs');
+    expect(stores.project.getState().filter).toEqual({ kind: 'all' });
+    expect(stores.viewer.getState().index).toBeNull();
+    expect(stores.project.getState().classes).toEqual([]);
+    expect(stores.grid.getState().total).toBe(1);
+    expect(stores.grid.getState().itemAt(0)?.name).toBe('dog.jpg');
   });
 
   it('follows the host when the project is closed elsewhere', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     fake.emit('projects.onChanged', null);
-    expect(studio.project.getState().project).toBeNull();
-    expect(studio.grid.getState().total).toBeNull();
+    expect(stores.project.getState().project).toBeNull();
+    expect(stores.grid.getState().total).toBeNull();
   });
 
   it('walks the viewer through the list and stops at its ends', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
     fake.calls.length = 0;
-    await studio.viewer.getState().open(0);
-    await studio.viewer.getState().step(-1);
-    expect(studio.viewer.getState().image?.name).toBe('cat1.jpg');
-    await studio.viewer.getState().step(1);
-    expect(studio.viewer.getState().image?.name).toBe('cat2.jpg');
-    await studio.viewer.getState().step(1);
-    expect(studio.viewer.getState()).toMatchObject({ index: 1, image: { name: 'cat2.jpg' } });
-    studio.viewer.getState().close();
-    expect(studio.viewer.getState().index).toBeNull();
+    await stores.viewer.getState().open(0);
+    await stores.viewer.getState().step(-1);
+    expect(stores.viewer.getState().image?.name).toBe('cat1.jpg');
+    await stores.viewer.getState().step(1);
+    expect(stores.viewer.getState().image?.name).toBe('cat2.jpg');
+    await stores.viewer.getState().step(1);
+    expect(stores.viewer.getState()).toMatchObject({ index: 1, image: { name: 'cat2.jpg' } });
+    stores.viewer.getState().close();
+    expect(stores.viewer.getState().index).toBeNull();
   });
 
   it('labels through the labeler session: saved, and reloaded when changed elsewhere', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
-    await studio.viewer.getState().open(0);
-    const { labeler } = studio;
+    await stores.viewer.getState().open(0);
+    const { labeler } = stores;
     expect(labeler.imageId()).toBe(1);
     labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
     await labeler.autosave.getState().flush();
     expect(fake.stored.get(1)?.map((a) => a.id)).toEqual(['a']);
     // The studio's answer updates the open image's status.
-    expect(studio.viewer.getState().image?.status).toBe('in_progress');
+    expect(stores.viewer.getState().image?.status).toBe('in_progress');
 
     fake.stored.set(1, [...fake.stored.get(1)!, { id: 'b', imageId: 1, classId: 1, kind: 'box', x: 50, y: 50, w: 10, h: 10, source: 'manual' }]);
     fake.emit('annotations.onChanged', { imageId: 1 });
@@ -200,33 +200,33 @@ describe('the studio stores together', () => {
   it('steps by id in a filtered list, so labeling an image does not skip the next one', async () => {
     const fake = fakeHost();
     fake.projects['/p/cats'].images.push(image(3, 'cat3.jpg'));
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
-    studio.project.getState().setFilter({ kind: 'unlabeled' });
+    stores.project.getState().setFilter({ kind: 'unlabeled' });
     await settle();
-    await studio.viewer.getState().open(0);
-    studio.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
-    await studio.labeler.autosave.getState().flush();
+    await stores.viewer.getState().open(0);
+    stores.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
+    await stores.labeler.autosave.getState().flush();
     // The grid refreshes: cat1 is no longer unlabeled, cat2 is now first in the list.
-    studio.grid.getState().refresh();
+    stores.grid.getState().refresh();
     await settle();
-    await studio.viewer.getState().step(1);
-    expect(studio.viewer.getState().image?.name).toBe('cat2.jpg');
+    await stores.viewer.getState().step(1);
+    expect(stores.viewer.getState().image?.name).toBe('cat2.jpg');
   });
 
   it('forgets the labeler state of a project when another opens', async () => {
     const fake = fakeHost();
-    studio = composeStudio(fake.host, createConnectionStore());
-    await studio.start();
+    stores = composeAppStores(fake.host, createConnectionStore());
+    await stores.start();
     await settle();
-    await studio.viewer.getState().open(0);
-    studio.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
-    await studio.labeler.autosave.getState().flush();
-    expect(studio.labeler.history.getState().byImage.size).toBe(1);
-    await studio.project.getState().open('/p/dogs');
-    expect(studio.labeler.imageId()).toBeNull();
-    expect(studio.labeler.history.getState().byImage.size).toBe(0);
-    expect(studio.labeler.tool.getState().activeClassId).toBeNull();
+    await stores.viewer.getState().open(0);
+    stores.labeler.commit([{ op: 'create', annotation: { id: 'a', classId: 1, kind: 'box', x: 1, y: 2, w: 30, h: 40 } }]);
+    await stores.labeler.autosave.getState().flush();
+    expect(stores.labeler.history.getState().byImage.size).toBe(1);
+    await stores.project.getState().open('/p/dogs');
+    expect(stores.labeler.imageId()).toBeNull();
+    expect(stores.labeler.history.getState().byImage.size).toBe(0);
+    expect(stores.labeler.tool.getState().activeClassId).toBeNull();
   });
 });

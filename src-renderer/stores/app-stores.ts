@@ -14,7 +14,7 @@ import { createViewerStore, type ViewerState } from './viewer-store.js';
 import { createLabelerSession, type LabelerSession } from '../labeler/labeler-session.js';
 import { createTrainingStore, type TrainingState } from '../training/training-store.js';
 
-export interface Studio {
+export interface AppStores {
   host: Host;
   connection: StoreApi<ConnectionStoreState>;
   project: StoreApi<ProjectState>;
@@ -37,7 +37,7 @@ const REFRESH_DELAY_MS = 300;
 /** How long a project switch waits for unsaved edits before it goes ahead anyway. */
 const SWITCH_FLUSH_LIMIT_MS = 5000;
 
-export function createStudio(): Studio {
+export function createAppStores(): AppStores {
   const connection = createConnectionStore();
   let everOpen = false;
   const host = connectHost((state, attempt) => {
@@ -45,19 +45,19 @@ export function createStudio(): Studio {
     connection.setState({ state, attempt: state === 'open' ? 0 : attempt });
     if (state === 'open' && wasDown && everOpen) {
       // Events sent while the socket was down are gone: load everything again.
-      void studio.project.getState().boot().catch(studio.project.getState().reportBackgroundError);
-      void studio.jobs.getState().loadRunning().catch(studio.project.getState().reportBackgroundError);
-      void studio.training.getState().refresh();
+      void stores.project.getState().boot().catch(stores.project.getState().reportBackgroundError);
+      void stores.jobs.getState().loadRunning().catch(stores.project.getState().reportBackgroundError);
+      void stores.training.getState().refresh();
     }
     if (state === 'open') everOpen = true;
   });
   if (host.kind === 'desktop') connection.setState({ state: 'open' });
-  const studio = composeStudio(host, connection);
-  guardUnsavedEdits(host, studio.labeler);
-  return studio;
+  const stores = composeAppStores(host, connection);
+  guardUnsavedEdits(host, stores.labeler);
+  return stores;
 }
 
-export function composeStudio(host: Host, connection: StoreApi<ConnectionStoreState>): Studio {
+export function composeAppStores(host: Host, connection: StoreApi<ConnectionStoreState>): AppStores {
   const { api } = host;
   const grid = createGridStore((query) => api.images.list(query));
   const selection = createSelectionStore();

@@ -3,18 +3,18 @@ import { createContext, useCallback, useContext, useState } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import { toErrorPayload, type ErrorPayload } from '@shared';
-import type { Studio } from '../stores/studio.js';
+import type { AppStores } from '../stores/app-stores.js';
 
-const StudioContext = createContext<Studio | null>(null);
-export const StudioProvider = StudioContext.Provider;
+const StoresContext = createContext<AppStores | null>(null);
+export const StoresProvider = StoresContext.Provider;
 
-export function useStudio(): Studio {
-  const studio = useContext(StudioContext);
-  if (!studio) throw new Error('useStudio outside <StudioProvider>');
-  return studio;
+export function useStores(): AppStores {
+  const stores = useContext(StoresContext);
+  if (!stores) throw new Error('useStores outside <StoresProvider>');
+  return stores;
 }
 
-/** Reads a slice of one of the studio's stores and re-renders when it changes. */
+/** Reads a slice of one of the app's stores and re-renders when it changes. */
 export function useSlice<S, T>(store: StoreApi<S>, select: (state: S) => T): T {
   return useStore(store, select);
 }
