@@ -2,9 +2,9 @@
 import type { StudioServices } from '@shared';
 import type { ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
-import { exportDataset } from './index.js';
+import { exportDataset } from './export-dataset.js';
 
-export interface ExportServicesDeps {
+interface ExportServicesDeps {
   session: ProjectSession;
   jobs: JobRunner;
 }

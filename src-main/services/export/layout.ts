@@ -1,6 +1,6 @@
 /**
  * What an export writes, as data: each format turns the project's labeled images into a list of
- * folders, copies and text files under the output folder, and `index.ts` carries them out. The
+ * folders, copies and text files under the output folder, and `write-layout.ts` carries them out. The
  * formats stay pure (easy to read, nothing half-written on a bad input), and one place owns
  * progress, cancellation and keeping every path inside the output folder.
  */
@@ -58,7 +58,7 @@ const MAX_STEM = 150;
  * A name that is one safe path part on every desktop OS: no separators, no `..`, no NUL or
  * control characters, nothing Windows refuses, not hidden (Ultralytics does not glob dot files).
  */
-export function safePathPart(raw: string, fallback: string): string {
+function safePathPart(raw: string, fallback: string): string {
   let s = raw
     .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_')
     .replace(/^\.+/, (dots) => '_'.repeat(dots.length))

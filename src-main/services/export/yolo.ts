@@ -74,6 +74,6 @@ function dataYaml(counts: Record<Split, number>, names: readonly string[], expor
  * A double-quoted YAML scalar. JSON's escapes are YAML's too; quoting every name keeps
  * PyYAML from reading `yes`, `null` or `1e3` as something other than a name.
  */
-export function yamlString(s: string): string {
+function yamlString(s: string): string {
   return JSON.stringify(s).replace(/[\u0080-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

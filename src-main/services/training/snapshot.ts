@@ -12,9 +12,9 @@ import path from 'node:path';
 import type { Split, TaskType } from '@shared';
 import type { ProjectStore } from '../store/project-store.js';
 import type { MediaStore } from '../media/media-store.js';
-import { exportDataset } from '../export/index.js';
+import { exportDataset } from '../export/export-dataset.js';
 
-export interface DatasetSnapshot {
+interface DatasetSnapshot {
   /** The snapshot folder. */
   dir: string;
   /** What the runtime's `data` names: data.yaml for detection, the folder for classification. */
@@ -24,7 +24,7 @@ export interface DatasetSnapshot {
   classes: string[];
 }
 
-export interface SnapshotOptions {
+interface SnapshotOptions {
   /** train, val, test; left out: the project's own split (stratified by `seed` where an image has none). */
   split?: [number, number, number];
   seed: number;

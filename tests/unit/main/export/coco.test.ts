@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { ExportStartInput } from '@shared';
-import { exportDataset } from '../../../../src-main/services/export/index.js';
+import { exportDataset } from '../../../../src-main/services/export/export-dataset.js';
 import { planCoco } from '../../../../src-main/services/import/formats/coco.js';
 import { listFiles, makeProject, read, tmpDir } from './project-fixture.js';
 

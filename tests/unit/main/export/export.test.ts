@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { ExportStartInput, type Split } from '@shared';
-import { exportDataset } from '../../../../src-main/services/export/index.js';
+import { exportDataset } from '../../../../src-main/services/export/export-dataset.js';
 import { applySplits } from '../../../../src-main/services/dataset/project-splits.js';
 import { listFiles, makeProject, tmpDir, type TestProject } from './project-fixture.js';
 

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ExportStartInput } from '@shared';
-import { exportDataset } from '../../../../src-main/services/export/index.js';
-import { labelPathFor, planYolo } from '../../../../src-main/services/import/formats/yolo.js';
+import { exportDataset } from '../../../../src-main/services/export/export-dataset.js';
+import { planYolo } from '../../../../src-main/services/import/formats/yolo.js';
+import { labelPathFor } from '../../../../src-main/services/import/formats/yolo-labels.js';
 import { listFiles, makeProject, read, tmpDir } from './project-fixture.js';
 
 const request = (outDir: string, extra: Record<string, unknown> = {}) => ExportStartInput.parse({ format: 'yolo', outDir, ...extra });
