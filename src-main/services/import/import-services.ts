@@ -10,7 +10,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { runImport } from './pipeline.js';
 import { planImport } from './formats/index.js';
 
-export interface ImportServicesDeps {
+interface ImportServicesDeps {
   session: ProjectSession;
   jobs: JobRunner;
   emit: () => StudioEmitter;

@@ -19,7 +19,7 @@ import { BadImageError, DEFAULT_MAX_PIXELS, decodeImage } from '../media/image-d
 import { differenceHash } from '../media/difference-hash.js';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './plan.js';
 
-export interface ImportProgress {
+interface ImportProgress {
   done: number;
   total: number;
   imported: number;
@@ -28,7 +28,7 @@ export interface ImportProgress {
   current?: string;
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
   /** Refuse images over this many pixels (decompression bombs). */
@@ -41,7 +41,7 @@ export interface ImportOptions {
   displayPath?: (file: string) => string;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 const FLUSH_EVERY = 64;
 const FLUSH_MS = 250;
 const PROGRESS_MS = 100;
@@ -305,7 +305,7 @@ function toAnnotations(
   return out;
 }
 
-export function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
+function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
   const sx = label.normalized ? width : 1;
   const sy = label.normalized ? height : 1;
   const x0 = Math.min(Math.max(label.x * sx, 0), width);
@@ -317,7 +317,7 @@ export function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width:
 }
 
 /** Reads a file in chunks, hashing as it goes: no chunk holds the event loop for long. */
-export async function readAndHash(file: string, maxBytes: number): Promise<{ bytes: Buffer; hash: string }> {
+async function readAndHash(file: string, maxBytes: number): Promise<{ bytes: Buffer; hash: string }> {
   const stat = await fs.promises.stat(file);
   if (!stat.isFile()) throw new BadImageError('not a file');
   if (stat.size === 0) throw new BadImageError('empty file (0 bytes)');

@@ -9,9 +9,9 @@ import { isImagePath } from '../../media/image-files.js';
 import { cocoCandidates, looksLikeCocoFile } from './coco.js';
 import { splitFoldersOf } from './folders.js';
 import { isDir, kindOf, listDir, readText, splitOfFolder } from './scan.js';
-import { isYamlPath } from './yolo.js';
+import { isYamlPath } from './yolo-data-yaml.js';
 
-export type DetectedFormat = 'images' | 'yolo' | 'coco' | 'folders';
+type DetectedFormat = 'images' | 'yolo' | 'coco' | 'folders';
 
 /**
  * Picks the reader for `paths`. Several paths are always plain images; one path is a YOLO

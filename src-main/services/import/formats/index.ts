@@ -10,12 +10,6 @@ import { planFolders } from './folders.js';
 import { planImages } from './images.js';
 import { planYolo } from './yolo.js';
 
-export { detectFormat } from './detect.js';
-export { planCoco } from './coco.js';
-export { planFolders } from './folders.js';
-export { planImages } from './images.js';
-export { planYolo } from './yolo.js';
-
 const LABELS: Record<'yolo' | 'coco' | 'folders', string> = {
   yolo: 'A YOLO dataset is imported from its folder or its data.yaml',
   coco: 'A COCO dataset is imported from its JSON file or the folder that holds it',

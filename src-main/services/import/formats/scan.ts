@@ -17,11 +17,11 @@ export function throwIfAborted(signal?: AbortSignal): void {
 }
 
 /** Dot files and the resource forks macOS zips carry are noise, never data. */
-export function isIgnoredName(name: string): boolean {
+function isIgnoredName(name: string): boolean {
   return name.startsWith('.') || name === '__MACOSX';
 }
 
-export type EntryKind = 'file' | 'dir' | 'missing' | 'other';
+type EntryKind = 'file' | 'dir' | 'missing' | 'other';
 
 /** What a path is, following symlinks; a dangling link is `missing`. */
 export async function kindOf(p: string): Promise<EntryKind> {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import type { ImportPlan, PlannedImage } from '../../../../src-main/services/import/plan.js';
-import { labelPathFor, planYolo } from '../../../../src-main/services/import/formats/yolo.js';
+import { planYolo } from '../../../../src-main/services/import/formats/yolo.js';
+import { labelPathFor } from '../../../../src-main/services/import/formats/yolo-labels.js';
 import { aborted, jpeg, tmpDir, write } from './fixture.js';
 
 function byFile(plan: ImportPlan): Record<string, PlannedImage> {
