@@ -16,7 +16,6 @@ export type AnnotationSource = 'manual' | 'import' | 'model';
 
 export const IMAGE_STATUSES: readonly ImageStatus[] = ['new', 'in_progress', 'done', 'review'];
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
-export const TASK_TYPES: readonly TaskType[] = ['detect', 'classify'];
 
 export interface ProjectInfo {
   /** Absolute path of the project folder. */
@@ -75,7 +74,7 @@ export interface BoxAnnotation {
   source: AnnotationSource;
 }
 
-export interface TagAnnotation {
+interface TagAnnotation {
   id: string;
   imageId: number;
   classId: number;
@@ -139,7 +138,7 @@ export interface ExportReport {
   durationMs: number;
 }
 
-export interface ClassStats {
+interface ClassStats {
   classId: number;
   name: string;
   images: number;

@@ -28,7 +28,7 @@ export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 /** Candidates below this confidence are never kept: the preview's slider stops here. */
 export const CANDIDATE_FLOOR = 0.001;
 /** Ultralytics' default cap on detections per image. */
-export const DEFAULT_MAX_DET = 300;
+const DEFAULT_MAX_DET = 300;
 
 export interface ClassMappingEntry {
   /** The class's index in the model's outputs. */
@@ -196,7 +196,7 @@ export interface AutolabelReport {
 
 const Probability = z.number().min(0).max(1);
 const ImageIds = z.array(z.number().int().positive()).min(1).max(100_000);
-export const SuggestionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a suggestion id is 1 to 64 letters, digits, _ or -');
+const SuggestionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a suggestion id is 1 to 64 letters, digits, _ or -');
 
 const modelSource = {
   /** An exported ONNX file. */
@@ -250,14 +250,11 @@ export const ReviewQueueInput = z.object({
   offset: z.number().int().min(0).default(0),
 });
 
-export type LoadModelRequest = z.input<typeof LoadModelInput>;
-export type PredictRequest = z.input<typeof PredictInput>;
-
 /** A folder of images outside the project, to preview a model on. */
 export const OpenFolderInput = z.object({ dir: AbsolutePath });
 
 /** An image file outside the project; its `token` names it to the media routes. */
-export interface ExternalImage {
+interface ExternalImage {
   token: string;
   /** The file, for predict's `paths`. */
   path: string;
@@ -271,11 +268,10 @@ export interface ExternalFolder {
   /** More image files were there than one folder offers (1000). */
   truncated: boolean;
 }
-export type AutolabelRequest = z.input<typeof AutolabelInput>;
 
 // --- re-filtering ---------------------------------------------------------------------------
 
-export interface FilterOptions {
+interface FilterOptions {
   /** Keep candidates whose confidence is above this (strictly, as Ultralytics does). */
   conf: number;
   /** NMS: a box whose IoU with a better box of its class is above this is dropped. */

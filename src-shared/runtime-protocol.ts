@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 
-export const RUNTIME_PROTOCOL_VERSION = 1 as const;
+const RUNTIME_PROTOCOL_VERSION = 1 as const;
 
 /**
  * The longest line `parseRuntimeLine` reads. The largest real message is `finished`, whose
@@ -54,13 +54,13 @@ function message<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
 }
 
 /** `version`: the runtime package's version and the protocol it speaks. */
-export const RuntimeVersionMessage = message('version', {
+const RuntimeVersionMessage = message('version', {
   runtime: z.string(),
   protocol: z.number().int(),
   python: z.string(),
 });
 
-export const CudaDeviceSchema = z.object({
+const CudaDeviceSchema = z.object({
   index: Count,
   name: z.string(),
   memory_bytes: Count,
@@ -76,7 +76,7 @@ export const CudaDeviceSchema = z.object({
  * `env`: what the environment can train on, each device proven with a tensor op. Without torch,
  * `torch`, `cuda`, `mps` and `cpu` are null and `problems` says what to do; `env` still exits 0.
  */
-export const RuntimeEnvMessage = message('env', {
+const RuntimeEnvMessage = message('env', {
   runtime: z.string(),
   python: z.string(),
   platform: z.string(),
@@ -90,7 +90,7 @@ export const RuntimeEnvMessage = message('env', {
 });
 
 /** `started`: set up and about to train. Epoch numbers are 1-based everywhere. */
-export const RuntimeStartedMessage = message('started', {
+const RuntimeStartedMessage = message('started', {
   run_dir: Path,
   model: z.string(),
   data: z.string(),
@@ -113,7 +113,7 @@ export const RuntimeStartedMessage = message('started', {
 });
 
 /** `progress`: within an epoch, at most about 4 a second; losses are running means. */
-export const RuntimeProgressMessage = message('progress', {
+const RuntimeProgressMessage = message('progress', {
   epoch: Index,
   epochs: Index,
   batch: Index,
@@ -122,7 +122,7 @@ export const RuntimeProgressMessage = message('progress', {
 });
 
 /** `epoch`: an epoch trained and validated. */
-export const RuntimeEpochMessage = message('epoch', {
+const RuntimeEpochMessage = message('epoch', {
   epoch: Index,
   epochs: Index,
   /** Cut short by a stop request: its losses cover fewer batches. */
@@ -145,7 +145,7 @@ export const RuntimeEpochMessage = message('epoch', {
 });
 
 /** `checkpoint`: weights written after `epoch`; follows that epoch's `epoch` message. */
-export const RuntimeCheckpointMessage = message('checkpoint', {
+const RuntimeCheckpointMessage = message('checkpoint', {
   epoch: Index,
   /** last.pt */
   path: Path,
@@ -154,7 +154,7 @@ export const RuntimeCheckpointMessage = message('checkpoint', {
   is_best: z.boolean(),
 });
 
-export const ClassResultSchema = z.object({
+const ClassResultSchema = z.object({
   class: z.string(),
   index: Count,
   /** Objects of this class in the validation set. */
@@ -170,12 +170,12 @@ export const ClassResultSchema = z.object({
  * Ultralytics' detection confusion matrix: `matrix[predicted][true]`, counts, with a last row and
  * column for "background" (last row: objects missed; last column: detections of nothing).
  */
-export const ConfusionMatrixSchema = z
+const ConfusionMatrixSchema = z
   .object({ names: z.array(z.string()).min(2), matrix: z.array(z.array(z.number())) })
   .refine((m) => m.matrix.length === m.names.length && m.matrix.every((row) => row.length === m.names.length), 'the matrix must be square, one row and column per name');
 
 /** `finished`: the run ended cleanly (all epochs, early stopping or a stop request), weights saved. */
-export const RuntimeFinishedMessage = message('finished', {
+const RuntimeFinishedMessage = message('finished', {
   run_dir: Path,
   epochs: Index,
   epochs_completed: Count,
@@ -196,7 +196,7 @@ export const RuntimeFinishedMessage = message('finished', {
 });
 
 /** `exported`: an export written to `path` (a folder for formats that write one). */
-export const RuntimeExportedMessage = message('exported', {
+const RuntimeExportedMessage = message('exported', {
   path: Path,
   format: z.string(),
   bytes: Count,
@@ -205,7 +205,7 @@ export const RuntimeExportedMessage = message('exported', {
 });
 
 /** `error`: the command failed (exit status 1; 2 for `usage`). The traceback is in stderr. */
-export const RuntimeErrorMessage = message('error', {
+const RuntimeErrorMessage = message('error', {
   code: z.enum(RUNTIME_ERROR_CODES),
   message: z.string(),
   hint: z.string().nullable(),
@@ -224,16 +224,13 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type RuntimeMessage = z.infer<typeof RuntimeMessageSchema>;
-export type RuntimeMessageType = RuntimeMessage['type'];
+type RuntimeMessageType = RuntimeMessage['type'];
 export type RuntimeMessageOf<T extends RuntimeMessageType> = Extract<RuntimeMessage, { type: T }>;
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number];
 export type RuntimeEnv = z.infer<typeof RuntimeEnvMessage>;
 export type RuntimeStarted = z.infer<typeof RuntimeStartedMessage>;
-export type RuntimeProgress = z.infer<typeof RuntimeProgressMessage>;
 export type RuntimeEpoch = z.infer<typeof RuntimeEpochMessage>;
-export type RuntimeCheckpoint = z.infer<typeof RuntimeCheckpointMessage>;
 export type RuntimeFinished = z.infer<typeof RuntimeFinishedMessage>;
-export type RuntimeExported = z.infer<typeof RuntimeExportedMessage>;
 export type RuntimeError = z.infer<typeof RuntimeErrorMessage>;
 export type RuntimeClassResult = z.infer<typeof ClassResultSchema>;
 

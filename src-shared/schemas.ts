@@ -12,10 +12,10 @@ export const AbsolutePath = z
   .max(4096, 'the path is too long')
   .refine((p) => !p.includes('\0'), 'the path holds a NUL character');
 
-export const TaskTypeSchema = z.enum(['detect', 'classify']);
-export const ImageStatusSchema = z.enum(['new', 'in_progress', 'done', 'review']);
-export const SplitSchema = z.enum(['train', 'val', 'test']);
-export const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is written #rrggbb');
+const TaskTypeSchema = z.enum(['detect', 'classify']);
+const ImageStatusSchema = z.enum(['new', 'in_progress', 'done', 'review']);
+const SplitSchema = z.enum(['train', 'val', 'test']);
+const ColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is written #rrggbb');
 export const ClassNameSchema = z
   .string()
   .trim()
@@ -32,7 +32,7 @@ export const ProjectCreateInput = z.object({
 
 export const ProjectOpenInput = z.object({ dir: AbsolutePath });
 
-export const ImageFilterSchema = z.discriminatedUnion('kind', [
+const ImageFilterSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }),
   z.object({ kind: z.literal('unlabeled') }),
   z.object({ kind: z.literal('labeled') }),
@@ -63,8 +63,8 @@ export const ClassReorderInput = z.object({ ids: z.array(z.number().int().positi
 
 export const AnnotationsForImageInput = z.object({ imageId: z.number().int().positive() });
 
-export const ImportFormatSchema = z.enum(['auto', 'images', 'yolo', 'coco', 'folders']);
-export const ExportFormatSchema = z.enum(['yolo', 'coco', 'folders']);
+const ImportFormatSchema = z.enum(['auto', 'images', 'yolo', 'coco', 'folders']);
+const ExportFormatSchema = z.enum(['yolo', 'coco', 'folders']);
 
 export const ImportStartInput = z.object({
   paths: z.array(AbsolutePath).min(1, 'nothing to import').max(100_000),
@@ -98,8 +98,6 @@ export const JobIdInput = z.object({ jobId: z.string().min(1).max(64) });
 export const PickDirectoryInput = z.object({ title: z.string().max(200).optional() });
 
 export type ProjectCreateRequest = z.input<typeof ProjectCreateInput>;
-export type ImageListRequest = z.input<typeof ImageListInput>;
-export type ImportStartRequest = z.input<typeof ImportStartInput>;
 export type ExportStartRequest = z.input<typeof ExportStartInput>;
 
 const AnnotationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an annotation id is 1 to 64 letters, digits, _ or -');
@@ -107,7 +105,7 @@ const Coordinate = z.number().finite().min(-1e7).max(1e7);
 const Extent = z.number().finite().positive().max(1e7);
 const ClassId = z.number().int().positive();
 
-export const NewAnnotationSchema = z.discriminatedUnion('kind', [
+const NewAnnotationSchema = z.discriminatedUnion('kind', [
   z.object({ id: AnnotationId, classId: ClassId, kind: z.literal('box'), x: Coordinate, y: Coordinate, w: Extent, h: Extent, source: z.enum(['manual', 'import', 'model']).optional() }),
   z.object({ id: AnnotationId, classId: ClassId, kind: z.literal('tag'), source: z.enum(['manual', 'import', 'model']).optional() }),
 ]);

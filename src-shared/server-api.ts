@@ -67,7 +67,7 @@ export const AdminUpdateUserBody = z.object({ role: UserRole.optional(), disable
 
 // ---------------------------------------------------------------- projects
 
-export const WireTask = z.enum(['detect', 'classify']);
+const WireTask = z.enum(['detect', 'classify']);
 /** A member's role in one shared project. */
 export const ProjectRole = z.enum(['viewer', 'annotator', 'owner']);
 export type ProjectRole = z.infer<typeof ProjectRole>;
@@ -122,10 +122,10 @@ export const WireAnnotation = z.discriminatedUnion('kind', [
 ]);
 export type WireAnnotation = z.infer<typeof WireAnnotation>;
 
-export const WireImageStatus = z.enum(['new', 'in_progress', 'done', 'review']);
+const WireImageStatus = z.enum(['new', 'in_progress', 'done', 'review']);
 
 /** One image's labels on the wire. Boxes are in image pixels, as in the studio. */
-export const WireImage = z.object({
+const WireImage = z.object({
   hash: ContentHash,
   /** The file name the image was imported with (shown, never used as a path). */
   name: z.string().min(1).max(255),
@@ -136,7 +136,6 @@ export const WireImage = z.object({
   status: WireImageStatus,
   annotations: z.array(WireAnnotation).max(10_000),
 }).strict();
-export type WireImage = z.infer<typeof WireImage>;
 
 export const PushImage = WireImage.extend({ baseRevision: z.number().int().nonnegative().nullable() }).strict();
 export type PushImage = z.infer<typeof PushImage>;
@@ -172,7 +171,7 @@ export type PullLabelsAnswer = z.infer<typeof PullLabelsAnswer>;
 
 // ---------------------------------------------------------------- model registry
 
-export const ModelMetrics = z.record(z.string(), z.number().finite());
+const ModelMetrics = z.record(z.string(), z.number().finite());
 
 export const ModelCreateBody = z.object({
   name: Name,
@@ -303,15 +302,14 @@ export const TrainingConfigPublic = z.object({
 });
 export type TrainingConfigPublic = z.infer<typeof TrainingConfigPublic>;
 
-export const TrainingSessionStatus = z.enum(['queued', 'running', 'completed', 'failed', 'stopped']);
-export type TrainingSessionStatus = z.infer<typeof TrainingSessionStatus>;
+const TrainingSessionStatus = z.enum(['queued', 'running', 'completed', 'failed', 'stopped']);
 
 /** `POST /api/projects/:id/training/sessions`: a session from a configuration, queued. */
 export const TrainingSessionCreateBody = z.object({ configId: z.string().uuid() }).strict();
 
 const Measure = z.number().finite().nullable();
 /** A run's final results, as the studio's training page shows them. */
-export const TrainingResults = z.object({
+const TrainingResults = z.object({
   /** `metrics/mAP50(B)`, `metrics/mAP50-95(B)`, … of the best weights. */
   metrics: z.record(z.string().max(100), Measure).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics').default({}),
   perClass: z
@@ -326,7 +324,6 @@ export const TrainingResults = z.object({
     .nullable()
     .default(null),
 }).strict();
-export type TrainingResults = z.infer<typeof TrainingResults>;
 
 /** `PATCH …/training/sessions/:sid`: what a training studio reports. A finished session takes no more reports. */
 export const TrainingSessionUpdateBody = z.object({

@@ -24,7 +24,7 @@ export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is letters, digits, _ or -');
 
-export const ModelChoiceSchema = z.discriminatedUnion('kind', [
+const ModelChoiceSchema = z.discriminatedUnion('kind', [
   /** From scratch, from the architecture's YAML (yolo11n.yaml). */
   z.object({ kind: z.literal('architecture'), family: z.enum(MODEL_FAMILIES), size: z.enum(MODEL_SIZES) }),
   /** From weights the user has (a .pt file). */

@@ -25,7 +25,7 @@ AWS_SECRET_ACCESS_KEY or ~/.aws):
 const TARGET_FLAGS = { endpoint: { type: 'string' }, region: { type: 'string' } } as const;
 
 /** `s3://bucket/some/prefix` → bucket and the key path after it. */
-export function parseS3Url(text: string): { bucket: string; path: string } {
+function parseS3Url(text: string): { bucket: string; path: string } {
   const match = /^s3:\/\/([^/]+)\/*(.*)$/.exec(text.trim());
   if (!match) throw new UsageError(`${JSON.stringify(text)} is not an s3:// URL: write s3://BUCKET/PREFIX`);
   return { bucket: match[1], path: match[2].replace(/\/+$/, '') };

@@ -22,7 +22,7 @@ function probability(values: Flags, name: string, fallback: number): number {
 }
 
 /** Image files named directly, and those inside folders (recursively), in name order. */
-export function collectImages(args: readonly string[]): string[] {
+function collectImages(args: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -48,7 +48,7 @@ function describeModel(m: ModelInfo): string {
   return `model: ${path.basename(m.path)} (${m.task}, ${m.names.length} classes, ${m.imgsz[1]}×${m.imgsz[0]}, ${m.format}, on ${m.provider})`;
 }
 
-export function formatPrediction(p: ImagePrediction, base = process.cwd()): string {
+function formatPrediction(p: ImagePrediction, base = process.cwd()): string {
   const name = p.path ? path.relative(base, p.path) || p.path : `image ${p.imageId}`;
   if (p.error) return `${name}: error: ${p.error.message}`;
   const t = p.timings;
@@ -67,7 +67,7 @@ export function formatPrediction(p: ImagePrediction, base = process.cwd()): stri
   return lines.join('\n');
 }
 
-export function formatAutolabelReport(r: AutolabelReport): string {
+function formatAutolabelReport(r: AutolabelReport): string {
   const lines = [
     `${r.cancelled ? 'Auto-label cancelled' : 'Auto-labeled'}: ${r.images} images, ${r.suggestions} suggestions in ${(r.durationMs / 1000).toFixed(1)} s` +
       (r.images > 0 && r.durationMs > 0 ? ` (${((r.images * 1000) / r.durationMs).toFixed(1)} images/s)` : '') +

@@ -131,7 +131,7 @@ async function finish(api: StudioApi, jobId: string, direction: 'push' | 'pull',
   return result.status === 'cancelled' ? 130 : 0;
 }
 
-export function formatSyncReport(r: SyncReport, dir: string): string {
+function formatSyncReport(r: SyncReport, dir: string): string {
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
   const lines =
     r.direction === 'push'
@@ -144,7 +144,7 @@ export function formatSyncReport(r: SyncReport, dir: string): string {
   return lines.join('\n');
 }
 
-export function formatConflicts(conflicts: SyncConflict[], dir: string): string {
+function formatConflicts(conflicts: SyncConflict[], dir: string): string {
   if (conflicts.length === 0) return `No conflicts in ${dir}.`;
   const side = (s: SyncConflict['mine']) => `${s.status}, ${s.annotations} label${s.annotations === 1 ? '' : 's'}${s.perClass.length ? ` (${s.perClass.map((c) => `${c.className} ${c.count}`).join(', ')})` : ''}`;
   const lines = [`${conflicts.length} image${conflicts.length === 1 ? '' : 's'} changed here and on the server; settle them on the Team tab:`];

@@ -33,7 +33,7 @@ function integer(values: Flags, name: string, min: number): number | undefined {
 }
 
 /** `yolo11n.yaml`, `PATH.pt` or `run:RUN`. */
-export function parseModel(text: string): TrainingStartRequest['model'] {
+function parseModel(text: string): TrainingStartRequest['model'] {
   const arch = ARCHITECTURE.exec(text);
   if (arch) return { kind: 'architecture', family: arch[1] as 'yolo11', size: arch[2] as 'n' };
   if (text.startsWith('run:')) return { kind: 'run', runId: text.slice(4) };

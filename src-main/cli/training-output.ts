@@ -13,7 +13,7 @@ function num(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined ? '–' : v.toFixed(digits);
 }
 
-export function duration(seconds: number | null | undefined): string {
+function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '–';
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   const m = Math.floor(seconds / 60);

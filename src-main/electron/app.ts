@@ -9,7 +9,7 @@ import { installMenu } from './menu.js';
 import { registerProtocols } from './protocols.js';
 import { createMainWindow, hardenWebContents } from './window.js';
 
-export interface DesktopAppOptions {
+interface DesktopAppOptions {
   /** Builds the studio; called once the single-instance lock is ours. */
   createStudio: () => Studio;
   rendererDir: string;

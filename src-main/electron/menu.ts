@@ -1,7 +1,7 @@
 /** The application menu: the standard roles, and developer entries only in unpackaged builds. */
 import { Menu, type MenuItemConstructorOptions } from 'electron';
 
-export interface MenuOptions {
+interface MenuOptions {
   isMac: boolean;
   /** Adds reload and DevTools to View. */
   developer: boolean;
@@ -9,7 +9,7 @@ export interface MenuOptions {
   showStudio: () => void;
 }
 
-export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
+function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
   const template: MenuItemConstructorOptions[] = [];
   if (options.isMac) template.push({ role: 'appMenu' });
   template.push(

@@ -18,7 +18,7 @@ import { APP_HOST } from './app-origin.js';
 /** The studio's policy (host/security-headers.ts), with images also allowed from the media scheme. */
 // Images come from the media scheme; the labeler also fetches large ones from it, to decode them
 // off the main thread (createImageBitmap).
-export const DESKTOP_CSP = withDirective(withDirective(CSP, `img-src 'self' ${MEDIA_SCHEME}: data: blob:`), `connect-src 'self' ${MEDIA_SCHEME}:`);
+const DESKTOP_CSP = withDirective(withDirective(CSP, `img-src 'self' ${MEDIA_SCHEME}: data: blob:`), `connect-src 'self' ${MEDIA_SCHEME}:`);
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,7 +56,7 @@ export function registerPrivilegedSchemes(): void {
   ]);
 }
 
-export interface ProtocolOptions {
+interface ProtocolOptions {
   /** The built renderer (dist/renderer). */
   rendererDir: string;
   session: ProjectSession;
@@ -71,7 +71,7 @@ export function registerProtocols(options: ProtocolOptions): void {
   protocol.handle('file', () => new Response(null, { status: 403 }));
 }
 
-export function createAppHandler(rendererDir: string): (request: Request) => Promise<Response> {
+function createAppHandler(rendererDir: string): (request: Request) => Promise<Response> {
   const root = path.resolve(rendererDir);
   let realRoot: string | null = null;
   return async (request) => {
@@ -91,7 +91,7 @@ export function createAppHandler(rendererDir: string): (request: Request) => Pro
   };
 }
 
-export function createMediaHandler(session: ProjectSession, external?: ExternalMedia): (request: Request) => Promise<Response> {
+function createMediaHandler(session: ProjectSession, external?: ExternalMedia): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') return status(405);

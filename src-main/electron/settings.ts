@@ -5,7 +5,7 @@
 import ElectronStore from 'electron-store';
 import type { SettingsStore } from '../services/settings/settings-store.js';
 
-export interface ElectronSettingsOptions {
+interface ElectronSettingsOptions {
   /** Folder of the settings file; electron-store's default is `app.getPath('userData')`. */
   cwd?: string;
 }

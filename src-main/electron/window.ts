@@ -6,7 +6,7 @@
 import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
 import { APP_ENTRY_URL, isAppUrl } from './app-origin.js';
 
-export interface MainWindowOptions {
+interface MainWindowOptions {
   /** The bundled preload, dist/preload/preload.cjs. */
   preloadPath: string;
   /** Whether DevTools may open (not in packaged builds). */
@@ -74,7 +74,7 @@ export function hardenWebContents(contents: WebContents, externalLinkHosts: read
 }
 
 /** The studio needs no camera, notifications, clipboard reads or any other permission. */
-export function lockDownSession(ses: Session): void {
+function lockDownSession(ses: Session): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
 }

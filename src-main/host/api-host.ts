@@ -16,7 +16,7 @@ import {
   type ServicesOf,
 } from '@shared';
 
-export type EventListener = (channel: string, payload: unknown) => void;
+type EventListener = (channel: string, payload: unknown) => void;
 
 interface Route {
   input: z.ZodType;

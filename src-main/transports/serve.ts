@@ -18,7 +18,7 @@ import type { ExternalMedia } from '../services/media/resolved-media.js';
 import { receiveUpload } from '../services/media/uploads.js';
 import { SECURITY_HEADERS } from '../host/security-headers.js';
 
-export interface ServeOptions {
+interface ServeOptions {
   host: ApiHost<StudioContract>;
   session: ProjectSession;
   /** Images outside the project that a model preview was asked for. */

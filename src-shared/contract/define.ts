@@ -9,7 +9,7 @@ import type { z } from 'zod';
 declare const phantom: unique symbol;
 
 /** A phantom type token: carries a type, holds nothing at run time. */
-export interface Returns<T> {
+interface Returns<T> {
   readonly [phantom]?: T;
 }
 
@@ -23,7 +23,7 @@ export interface MethodSpec<I extends z.ZodType = z.ZodType, O = unknown> {
   readonly output?: Returns<O>;
 }
 
-export interface EventSpec<P = unknown> {
+interface EventSpec<P = unknown> {
   readonly kind: 'event';
   readonly payload?: Returns<P>;
 }
@@ -36,7 +36,7 @@ export function event<P>(): EventSpec<P> {
   return { kind: 'event' };
 }
 
-export type DomainSpec = Record<string, MethodSpec<z.ZodType, unknown> | EventSpec<unknown>>;
+type DomainSpec = Record<string, MethodSpec<z.ZodType, unknown> | EventSpec<unknown>>;
 export type ContractSpec = Record<string, DomainSpec>;
 
 type MethodNames<D> = { [K in keyof D]: D[K] extends MethodSpec<z.ZodType, unknown> ? K : never }[keyof D];
@@ -84,7 +84,7 @@ export function channelName(domain: string, name: string): string {
   return `${CHANNEL_PREFIX}${domain}.${name}`;
 }
 
-export interface ChannelEntry {
+interface ChannelEntry {
   domain: string;
   name: string;
   channel: string;

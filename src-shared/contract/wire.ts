@@ -11,8 +11,8 @@ export const WireCall = z.object({
 });
 export type WireCall = z.infer<typeof WireCall>;
 
-export type WireResult = { t: 'result'; id: number; envelope: Envelope };
-export type WireEvent = { t: 'event'; channel: string; payload: unknown };
+type WireResult = { t: 'result'; id: number; envelope: Envelope };
+type WireEvent = { t: 'event'; channel: string; payload: unknown };
 export type WireServerMessage = WireResult | WireEvent;
 
 /** The channel on which Electron pushes every contract event to the preload. */

@@ -36,7 +36,7 @@ import { InferenceWorkerClient } from './inference-worker-client.js';
 import type { NewSuggestion } from '../store/suggestion-repository.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
 
-export interface InferenceEvents {
+interface InferenceEvents {
   /** An image's suggestions were added, accepted or rejected. */
   suggestionsChanged(imageId: number): void;
   /** Accepting suggestions added annotations to an image. */
@@ -45,7 +45,7 @@ export interface InferenceEvents {
   classesChanged(): void;
 }
 
-export interface InferenceServiceOptions {
+interface InferenceServiceOptions {
   session: ProjectSession;
   /** The open project's jobs: auto-label runs as one. */
   jobs: JobRunner;
@@ -66,7 +66,7 @@ export interface InferenceServiceOptions {
 /** Images sent to the worker at once: small enough for progress and cancel to feel immediate. */
 const CHUNK = 8;
 
-export function defaultProviders(platform = process.platform, env = process.env): ExecutionProvider[] {
+function defaultProviders(platform = process.platform, env = process.env): ExecutionProvider[] {
   const override = env.RETICLE_INFERENCE_PROVIDERS?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (override?.length) return override.filter((p): p is ExecutionProvider => (EXECUTION_PROVIDERS as readonly string[]).includes(p));
   if (platform === 'linux') return ['cuda', 'cpu'];
@@ -76,7 +76,7 @@ export function defaultProviders(platform = process.platform, env = process.env)
 }
 
 /** Maps model class names to project classes: the same name, else the same name in any case. */
-export function mapClasses(names: readonly string[], classes: readonly ClassDef[]): ClassMappingEntry[] {
+function mapClasses(names: readonly string[], classes: readonly ClassDef[]): ClassMappingEntry[] {
   const exact = new Map(classes.map((c) => [c.name, c.id]));
   const loose = new Map(classes.map((c) => [c.name.trim().toLowerCase(), c.id]));
   return names.map((modelName, classIndex) => ({

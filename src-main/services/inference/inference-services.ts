@@ -7,7 +7,7 @@ import type { InferenceService } from './inference-service.js';
 import type { ExternalImages } from '../media/external-images.js';
 import type { ProjectEvents } from '../project/project-events.js';
 
-export interface InferenceServicesDeps {
+interface InferenceServicesDeps {
   inference: InferenceService;
   /** Folders outside the project opened for a model preview. */
   externalImages: ExternalImages;

@@ -17,7 +17,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export interface InferenceWorkerOptions {
+interface InferenceWorkerOptions {
   /** The worker script; default: shipped beside the bundle, or built from the sources. */
   script?: string;
   /** How the worker's process is started; default: a child Node process. */

@@ -19,7 +19,7 @@ interface KernelExports {
 
 const PAGE = 65_536;
 /** Images up to this size (bytes of RGB) are letterboxed in the kept memory: 64 MiB, about 22 MP. */
-export const RESIDENT_IMAGE_BYTES = 64 * 1024 * 1024;
+const RESIDENT_IMAGE_BYTES = 64 * 1024 * 1024;
 
 let compiled: WebAssembly.Module | null | undefined;
 

@@ -100,7 +100,7 @@ function linearTaps(src: number, dst: number, clampEdge: boolean): Taps {
  * source rows (clamped as OpenCV clamps them, keeping the weights) with theirs. The clamped last
  * column reads its one pixel twice, the second time with weight 0.
  */
-export interface ResizePlan {
+interface ResizePlan {
   off0: Int32Array;
   off1: Int32Array;
   a0: Int32Array;
@@ -170,7 +170,7 @@ export function resizeLinearCv(src: Uint8Array, srcWidth: number, srcHeight: num
 }
 
 /** The grey Ultralytics pads with. */
-export const PAD_VALUE = 114;
+const PAD_VALUE = 114;
 
 export interface LetterboxTensor {
   /** NCHW, RGB, 0–1. */

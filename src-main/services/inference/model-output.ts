@@ -12,7 +12,7 @@ import { StudioError, type ModelFormat, type ModelTask } from '@shared';
 import type { LetterboxParams } from './letterbox.js';
 
 /** Ultralytics' `max_nms`: at most this many candidates go into NMS. */
-export const MAX_CANDIDATES = 30_000;
+const MAX_CANDIDATES = 30_000;
 
 export interface OutputLayout {
   format: ModelFormat;
@@ -52,7 +52,7 @@ export function outputLayout(dims: readonly number[], meta: { task: string | nul
   throw new StudioError('unsupported', `The model's output has shape ${shape}${nc !== null ? ` for ${nc} classes` : ''}. ${SUPPORTED}`);
 }
 
-export interface RawCandidates {
+interface RawCandidates {
   nms: boolean;
   /** Six numbers each: x1, y1, x2, y2 (image pixels, unclipped), confidence, class; best first. */
   data: number[];

@@ -101,7 +101,7 @@ export function readOnnxMetadataFile(file: string): Map<string, string> {
   return readOnnxMetadata(fs.readFileSync(file));
 }
 
-export type PythonValue = string | number | boolean | null | PythonValue[] | Map<string | number, PythonValue>;
+type PythonValue = string | number | boolean | null | PythonValue[] | Map<string | number, PythonValue>;
 
 /**
  * Parses the Python literals Ultralytics writes: dicts, lists, tuples, strings (either quote,
@@ -198,7 +198,7 @@ export function parsePythonLiteral(text: string): PythonValue {
   return result;
 }
 
-export interface UltralyticsMetadata {
+interface UltralyticsMetadata {
   task: string | null;
   /** Class names by index (gaps filled as `class N`). */
   names: string[] | null;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '@shared';
 
-export const WORKER_FILE = 'inference-worker.mjs';
+const WORKER_FILE = 'inference-worker.mjs';
 const SOURCE = path.join('src-main', 'services', 'inference', 'inference-worker.ts');
 
 /** The repository holding the worker's sources, looking up from `start`; null in a built app. */

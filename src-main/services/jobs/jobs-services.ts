@@ -2,7 +2,7 @@
 import type { StudioServices } from '@shared';
 import type { JobRunner } from './job-runner.js';
 
-export interface JobsServicesDeps {
+interface JobsServicesDeps {
   /** The open project's jobs (import, export, auto-label, backup, sync). */
   jobs: JobRunner;
   /** Jobs that outlive the open project (the runtime install, restores). */

@@ -4,7 +4,7 @@
  * 16/24/32-bit pixels, BI_BITFIELDS masks, bottom-up and top-down rows. RLE-compressed files are
  * refused with a clear message.
  */
-export interface RawImage {
+interface RawImage {
   width: number;
   height: number;
   channels: 3 | 4;

@@ -15,7 +15,7 @@ import { previewRendition } from './image-decoder.js';
 import type { ResolvedMedia } from './resolved-media.js';
 
 /** The most image files one folder offers for preview. */
-export const MAX_EXTERNAL_FILES = 1000;
+const MAX_EXTERNAL_FILES = 1000;
 /** Folders whose tokens stay valid: the current one and a few before it. */
 const KEPT_FOLDERS = 4;
 /** Subfolders deeper than this are not searched. */

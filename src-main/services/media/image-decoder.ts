@@ -8,7 +8,7 @@ import { StudioError } from '@shared';
 import { BmpError, bmpSize, decodeBmp, isBmp } from './bmp.js';
 
 /** 256 px on the long side: sharp enough for a grid cell on a HiDPI screen. */
-export const THUMB_SIZE = 256;
+const THUMB_SIZE = 256;
 /** The long side of the preview a huge image opens with, while its full resolution loads. */
 export const PREVIEW_SIZE = 2048;
 /** The default pixel cap: 200 megapixels (a 14,000 × 14,000 image) is far past any camera. */
@@ -25,7 +25,7 @@ const FORMATS: Record<string, { format: string; ext: string }> = {
 /** Formats a browser shows as they are; others get a PNG rendition for the viewer. */
 export const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'bmp']);
 
-export interface DecodedImage {
+interface DecodedImage {
   format: string;
   ext: string;
   width: number;

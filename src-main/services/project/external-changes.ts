@@ -9,7 +9,7 @@ import type { ChangeFeed, ExternalChanges } from '../store/change-feed.js';
 import type { ProjectStore } from '../store/project-store.js';
 
 /** How often the database is looked at: one pragma while nothing else writes. */
-export const WATCH_INTERVAL_MS = 250;
+const WATCH_INTERVAL_MS = 250;
 /** More images than this changed at once: one "images changed" instead of one event per image. */
 const MAX_IMAGE_EVENTS = 200;
 
@@ -50,7 +50,7 @@ export class ExternalChangeWatcher {
   }
 }
 
-export interface ExternalChangeEventsDeps {
+interface ExternalChangeEventsDeps {
   emit: () => StudioEmitter;
   /** A run's summary as the training page lists it; null where it cannot be read. */
   runSummary: (runId: string) => RunSummary | null;

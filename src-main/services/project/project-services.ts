@@ -11,7 +11,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import { PROJECT_DB } from '../store/project-folder.js';
 
-export interface ProjectServicesDeps {
+interface ProjectServicesDeps {
   session: ProjectSession;
   jobs: JobRunner;
   settings: SettingsStore;

@@ -18,7 +18,7 @@ export interface OpenProject {
   info: ProjectInfo;
 }
 
-export interface ProjectSessionOptions {
+interface ProjectSessionOptions {
   /**
    * Called with what other processes changed in the open project (none where absent: the CLI,
    * which shows nobody a list that could go stale).

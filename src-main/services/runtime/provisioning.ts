@@ -14,8 +14,8 @@ import { StudioError } from '@shared';
 import { LineSplitter, LogTail } from './runtime-process.js';
 
 /** The oldest Python the runtime, current PyTorch and Ultralytics all support. */
-export const MIN_PYTHON: readonly [number, number] = [3, 10];
-export const PYTORCH_INDEX = 'https://download.pytorch.org/whl';
+const MIN_PYTHON: readonly [number, number] = [3, 10];
+const PYTORCH_INDEX = 'https://download.pytorch.org/whl';
 
 export interface GpuInfo {
   name: string;
@@ -32,7 +32,7 @@ export interface Hardware {
   gpus: GpuInfo[];
 }
 
-export type Accelerator = 'auto' | 'cuda' | 'mps' | 'cpu';
+type Accelerator = 'auto' | 'cuda' | 'mps' | 'cpu';
 
 export interface TorchChoice {
   /** null: PyPI's default wheels. */
@@ -59,7 +59,7 @@ export function parseNvidiaSmi(text: string): GpuInfo[] {
     .map(([name, driver, computeCap]) => ({ name, driver, computeCap }));
 }
 
-export function detectNvidiaGpus(timeoutMs = 15_000): Promise<GpuInfo[]> {
+function detectNvidiaGpus(timeoutMs = 15_000): Promise<GpuInfo[]> {
   return new Promise((resolve) => {
     execFile(
       'nvidia-smi',
@@ -132,7 +132,7 @@ export function cleanPythonEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   return env;
 }
 
-export interface BasePython {
+interface BasePython {
   /** The command and the arguments before the script's own (`py -3` on Windows). */
   command: string;
   args: string[];
@@ -195,7 +195,7 @@ export async function findBasePython(given?: string): Promise<BasePython> {
   );
 }
 
-export interface CommandOutcome {
+interface CommandOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
   tail: string[];

@@ -22,7 +22,7 @@ export function runtimeProcessEnv(runtimeDir: string, base: NodeJS.ProcessEnv = 
   };
 }
 
-export interface SpawnRuntimeOptions {
+interface SpawnRuntimeOptions {
   python: string;
   runtimeDir: string;
   args: string[];
@@ -156,7 +156,7 @@ export interface RuntimeCommandResult {
   spawnError: NodeJS.ErrnoException | null;
 }
 
-export interface RunRuntimeCommandOptions extends SpawnRuntimeOptions {
+interface RunRuntimeCommandOptions extends SpawnRuntimeOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onMessage?: (message: RuntimeMessage) => void;

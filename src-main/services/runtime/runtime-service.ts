@@ -34,7 +34,7 @@ import {
 } from './provisioning.js';
 
 export const RUNTIME_PYTHON_SETTING = 'runtime.python';
-export type RuntimeInstallRequest = z.output<typeof RuntimeInstallInput>;
+type RuntimeInstallRequest = z.output<typeof RuntimeInstallInput>;
 
 export interface RuntimeServiceOptions {
   settings: SettingsStore;
@@ -51,7 +51,7 @@ export interface RuntimeServiceOptions {
   detectHardware?: () => Promise<Hardware>;
 }
 
-export interface LocatedRuntime {
+interface LocatedRuntime {
   python: string | null;
   source: RuntimeSource;
 }

@@ -6,7 +6,7 @@ import type { StudioServices } from '@shared';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { RuntimeService } from './runtime-service.js';
 
-export interface RuntimeServicesDeps {
+interface RuntimeServicesDeps {
   runtime: RuntimeService;
   studioJobs: JobRunner;
 }

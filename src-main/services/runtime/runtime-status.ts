@@ -36,7 +36,7 @@ function packageAction(source: RuntimeSource): string {
 }
 
 /** Pairs one of the runtime's problem sentences with an action. */
-export function problemFromRuntime(text: string, source: RuntimeSource): RuntimeProblem {
+function problemFromRuntime(text: string, source: RuntimeSource): RuntimeProblem {
   const lowered = text.toLowerCase();
   if (/nvidia driver|no gpu answered/.test(lowered) && !/reinstall|install the runtime/.test(lowered)) return { message: text, action: ACTIONS.driver };
   if (/no kernel image|cannot run pytorch|no cuda support|reinstall the runtime/.test(lowered)) {

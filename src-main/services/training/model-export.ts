@@ -9,7 +9,7 @@ import { STUDIO_CODE } from './runtime-messages.js';
 
 const EXPORT_TIMEOUT_MS = 30 * 60_000;
 
-export interface ModelExportOptions {
+interface ModelExportOptions {
   /** The runtime's Python interpreter. */
   python: string;
   /** The folder that holds the `reticle_runtime` package. */

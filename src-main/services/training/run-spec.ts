@@ -155,7 +155,7 @@ export function hyperparameters(spec: TrainingSpec): Record<string, number | str
   return out;
 }
 
-export interface ModelStart {
+interface ModelStart {
   /** What the runtime's `model` says: a YAML name or an absolute .pt path. */
   model: string;
   /** For display: "yolo11n.yaml", "best.pt of Run 3". */

@@ -58,7 +58,7 @@ export interface TrainingEvents {
   progress(progress: TrainingProgress): void;
 }
 
-export interface TrainingSupervisorOptions {
+interface TrainingSupervisorOptions {
   store: ProjectStore;
   media: MediaStore;
   runtime: RuntimeService;

@@ -32,7 +32,7 @@ export interface TrainerExit {
   error: RuntimeError | null;
 }
 
-export interface TrainerEvents {
+interface TrainerEvents {
   /** A protocol message, as soon as its line arrives. What it throws is noted in the log. */
   message(message: RuntimeMessage): void;
   /** The log grew: the process wrote to stderr, or a note was added. */
@@ -41,7 +41,7 @@ export interface TrainerEvents {
   exit(exit: TrainerExit): void;
 }
 
-export interface TrainerOptions {
+interface TrainerOptions {
   /** The runtime's Python interpreter. */
   python: string;
   /** The folder that holds the `reticle_runtime` package. */

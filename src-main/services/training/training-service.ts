@@ -8,7 +8,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import type { RuntimeService } from '../runtime/runtime-service.js';
 import { TrainingSupervisor, type TrainingEvents } from './supervisor.js';
 
-export interface TrainingServiceOptions {
+interface TrainingServiceOptions {
   session: ProjectSession;
   runtime: RuntimeService;
   events: TrainingEvents;

@@ -5,7 +5,7 @@
 import type { StudioServices } from '@shared';
 import type { TrainingService } from './training-service.js';
 
-export interface TrainingServicesDeps {
+interface TrainingServicesDeps {
   training: TrainingService;
 }
 
