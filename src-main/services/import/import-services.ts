@@ -8,7 +8,7 @@ import { StudioError, type StudioEmitter, type StudioServices } from '@shared';
 import type { ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { runImport } from './pipeline.js';
-import { planImport } from './formats/index.js';
+import { planImport } from './formats/plan-import.js';
 
 interface ImportServicesDeps {
   session: ProjectSession;

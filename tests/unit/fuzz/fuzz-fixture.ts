@@ -12,7 +12,7 @@ import type { Parameters } from 'fast-check';
 import { ClassNameSchema, StudioError, type ImportFormat, type ImportReport, type TaskType } from '@shared';
 import { ProjectStore } from '../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../src-main/services/media/media-store.js';
-import { planImport } from '../../../src-main/services/import/formats/index.js';
+import { planImport } from '../../../src-main/services/import/formats/plan-import.js';
 import { runImport } from '../../../src-main/services/import/pipeline.js';
 
 /**

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
-import { planImport } from '../../../../src-main/services/import/formats/index.js';
+import { planImport } from '../../../../src-main/services/import/formats/plan-import.js';
 import { runImport } from '../../../../src-main/services/import/pipeline.js';
 import { applySplits, pinSplits } from '../../../../src-main/services/dataset/project-splits.js';
 import { makeImage, tempDir } from '../../helpers/images.js';

@@ -17,7 +17,7 @@ import type { AnnotationChange } from '@shared';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
 import { AnnotationEditor } from '../../../../src-main/services/annotations/annotation-editor.js';
-import { planImport } from '../../../../src-main/services/import/formats/index.js';
+import { planImport } from '../../../../src-main/services/import/formats/plan-import.js';
 import { runImport } from '../../../../src-main/services/import/pipeline.js';
 import { random, type ChildArgs, type ChildLine } from './kill-protocol.js';
 

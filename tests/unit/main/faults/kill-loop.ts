@@ -25,7 +25,7 @@ import { build } from 'esbuild';
 import sharp from 'sharp';
 import { ProjectStore } from '../../../../src-main/services/store/project-store.js';
 import { MediaStore } from '../../../../src-main/services/media/media-store.js';
-import { planImport } from '../../../../src-main/services/import/formats/index.js';
+import { planImport } from '../../../../src-main/services/import/formats/plan-import.js';
 import { runImport } from '../../../../src-main/services/import/pipeline.js';
 import { temporaryFiles } from './temporary-files.js';
 import { random, type BatchInfo, type ChildArgs, type ChildLine } from './kill-protocol.js';

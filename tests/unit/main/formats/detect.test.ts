@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { detectFormat } from '../../../../src-main/services/import/formats/detect.js';
-import { planImport } from '../../../../src-main/services/import/formats/index.js';
+import { planImport } from '../../../../src-main/services/import/formats/plan-import.js';
 import { jpeg, tmpDir, write } from './fixture.js';
 
 const coco = JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg', width: 40, height: 30 }], annotations: [], categories: [{ id: 1, name: 'cat' }] });
