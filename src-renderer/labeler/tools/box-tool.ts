@@ -13,12 +13,11 @@
  * scale. A drawn box smaller than a few screen pixels is taken for a slip and not created.
  * Each state is a file in `box-states/`; what they share (hit-testing, selection, preview) is here.
  */
-import type { StoreApi } from 'zustand/vanilla';
-import type { AnnotationChange, BoxAnnotation } from '@shared';
-import type { AnnotationMap } from '../document-store.js';
-import { containsPoint, hitHandle, type Handle, type Point, type Size } from '../geometry.js';
+import type { BoxAnnotation } from '@shared';
+import { containsPoint, hitHandle, type Handle, type Point } from '../geometry.js';
 import { StateMachine, type ToolPointerEvent } from './state-machine.js';
 import type { ToolStoreState } from './tool-store.js';
+import type { BoxToolContext, BoxToolHost } from './box-tool-context.js';
 import { EDGE_TOLERANCE_PX, HANDLE_TOLERANCE_PX, MIN_DRAW_IMAGE_PX, MIN_DRAW_SCREEN_PX } from './box-tool-thresholds.js';
 import { Idle } from './box-states/idle.js';
 import { PointingHandle } from './box-states/pointing-handle.js';
@@ -29,22 +28,9 @@ import { Moving } from './box-states/moving.js';
 import { Resizing } from './box-states/resizing.js';
 import { Marquee } from './box-states/marquee.js';
 
-interface BoxToolHost {
-  store: StoreApi<ToolStoreState>;
-  /** The open image's size; null while none is loaded. */
-  image(): Size | null;
-  annotations(): AnnotationMap;
-  isHidden(classId: number): boolean;
-  /** Stage pixels per image pixel. */
-  scale(): number;
-  newId(): string;
-  /** Ends a gesture: applies the changes as one undo step. */
-  commit(changes: AnnotationChange[]): void;
-}
-
 const CURSORS: Record<Handle, string> = { nw: 'nwse-resize', se: 'nwse-resize', ne: 'nesw-resize', sw: 'nesw-resize', n: 'ns-resize', s: 'ns-resize', e: 'ew-resize', w: 'ew-resize' };
 
-export class BoxTool {
+export class BoxTool implements BoxToolContext {
   readonly machine: StateMachine;
 
   constructor(readonly host: BoxToolHost) {

@@ -1,7 +1,7 @@
 /** Drawing a new box by a drag or by two clicks: one undo step, nothing for a slip or without a class. */
 import { clampPoint, clipRect, rectFromPoints, roundRect, type Point, type Rect } from '../../geometry.js';
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 
 interface DrawingInfo {
   anchor: Point;
@@ -9,7 +9,7 @@ interface DrawingInfo {
   byClicks: boolean;
 }
 
-export class Drawing extends ToolStateNode<BoxTool, DrawingInfo> {
+export class Drawing extends ToolStateNode<BoxToolContext, DrawingInfo> {
   readonly id = 'drawing';
   private anchor!: Point;
   private byClicks = false;

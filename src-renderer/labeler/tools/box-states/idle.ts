@@ -1,8 +1,8 @@
 /** The box tool at rest: hover feedback, and what a press starts (on a handle, a box, or empty space). */
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 
-export class Idle extends ToolStateNode<BoxTool> {
+export class Idle extends ToolStateNode<BoxToolContext> {
   readonly id = 'idle';
 
   override onEnter(): void {

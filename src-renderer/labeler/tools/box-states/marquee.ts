@@ -1,14 +1,14 @@
 /** Selecting the boxes a dragged rectangle touches; Esc gives back the selection there was. */
 import { intersects, rectFromPoints, type Point } from '../../geometry.js';
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 
 interface MarqueeInfo {
   origin: Point;
   additive: boolean;
 }
 
-export class Marquee extends ToolStateNode<BoxTool, MarqueeInfo> {
+export class Marquee extends ToolStateNode<BoxToolContext, MarqueeInfo> {
   readonly id = 'marquee';
   private origin!: Point;
   private base: ReadonlySet<string> = new Set();

@@ -2,13 +2,13 @@
 import type { AnnotationChange } from '@shared';
 import { clampGroupDelta, roundRect, sameRect, rectOf, type Point, type Rect } from '../../geometry.js';
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 
 interface MovingInfo {
   origin: Point;
 }
 
-export class Moving extends ToolStateNode<BoxTool, MovingInfo> {
+export class Moving extends ToolStateNode<BoxToolContext, MovingInfo> {
   readonly id = 'moving';
   private origin!: Point;
   private start = new Map<string, Rect>();

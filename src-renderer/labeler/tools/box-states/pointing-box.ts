@@ -3,7 +3,7 @@
  * in draw mode on a box not selected, draws a new box.
  */
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 import { isDrag } from '../box-tool-thresholds.js';
 
 interface PointingBoxInfo {
@@ -16,7 +16,7 @@ interface PointingBoxInfo {
   dragDraws: boolean;
 }
 
-export class PointingBox extends ToolStateNode<BoxTool, PointingBoxInfo> {
+export class PointingBox extends ToolStateNode<BoxToolContext, PointingBoxInfo> {
   readonly id = 'pointing_box';
   private info!: PointingBoxInfo;
 

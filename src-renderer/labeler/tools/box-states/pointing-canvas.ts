@@ -3,7 +3,7 @@
  * lets go of the selection, or with none starts a box drawn by two clicks.
  */
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 import { isDrag } from '../box-tool-thresholds.js';
 
 interface PointingCanvasInfo {
@@ -13,7 +13,7 @@ interface PointingCanvasInfo {
   hadSelection: boolean;
 }
 
-export class PointingCanvas extends ToolStateNode<BoxTool, PointingCanvasInfo> {
+export class PointingCanvas extends ToolStateNode<BoxToolContext, PointingCanvasInfo> {
   readonly id = 'pointing_canvas';
   private info!: PointingCanvasInfo;
 

@@ -1,7 +1,7 @@
 /** A press on the selected box's handle: a drag resizes the box; a release does nothing. */
 import type { Handle } from '../../geometry.js';
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 import { isDrag } from '../box-tool-thresholds.js';
 
 interface PointingHandleInfo {
@@ -10,7 +10,7 @@ interface PointingHandleInfo {
   origin: ToolPointerEvent;
 }
 
-export class PointingHandle extends ToolStateNode<BoxTool, PointingHandleInfo> {
+export class PointingHandle extends ToolStateNode<BoxToolContext, PointingHandleInfo> {
   readonly id = 'pointing_handle';
   private info!: PointingHandleInfo;
 

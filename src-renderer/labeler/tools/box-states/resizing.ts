@@ -1,7 +1,7 @@
 /** Resizing one box by a handle, kept inside the image: one undo step. */
 import { resizeRect, roundRect, sameRect, rectOf, type Handle, type Rect } from '../../geometry.js';
 import { ToolStateNode, type ToolPointerEvent } from '../state-machine.js';
-import type { BoxTool } from '../box-tool.js';
+import type { BoxToolContext } from '../box-tool-context.js';
 import { MIN_RESIZE_IMAGE_PX } from '../box-tool-thresholds.js';
 
 interface ResizingInfo {
@@ -9,7 +9,7 @@ interface ResizingInfo {
   handle: Handle;
 }
 
-export class Resizing extends ToolStateNode<BoxTool, ResizingInfo> {
+export class Resizing extends ToolStateNode<BoxToolContext, ResizingInfo> {
   readonly id = 'resizing';
   private info!: ResizingInfo;
   private start: Rect | null = null;
