@@ -1,8 +1,3 @@
-import type { ErrorPayload } from './errors.js';
-import type { RuntimeStatus } from './training.js';
-import type { AutolabelReport } from './inference.js';
-import type { SyncReport } from './team.js';
-import type { BackupReport, RestoreReport } from './backup.js';
 
 /**
  * The studio's domain model as every side sees it. Geometry is always in image pixels of the
@@ -160,38 +155,6 @@ export interface DatasetStats {
     /** The most common sizes, most frequent first. */
     common: { width: number; height: number; count: number }[];
   };
-}
-
-export type JobKind = 'import' | 'export' | 'runtime' | 'autolabel' | 'push' | 'pull' | 'backup' | 'restore';
-
-export interface JobProgress {
-  jobId: string;
-  kind: JobKind;
-  phase: 'scanning' | 'working' | 'finishing';
-  done: number;
-  total: number;
-  /** Import only: running tallies, so the UI can show them while it works. */
-  imported?: number;
-  duplicates?: number;
-  failed?: number;
-  current?: string;
-}
-
-export type JobResult =
-  | { jobId: string; kind: 'import'; status: 'ok' | 'cancelled'; report: ImportReport }
-  | { jobId: string; kind: 'export'; status: 'ok' | 'cancelled'; report: ExportReport }
-  | { jobId: string; kind: 'runtime'; status: 'ok' | 'cancelled'; report: RuntimeStatus }
-  | { jobId: string; kind: 'autolabel'; status: 'ok' | 'cancelled'; report: AutolabelReport }
-  | { jobId: string; kind: 'push' | 'pull'; status: 'ok' | 'cancelled'; report: SyncReport }
-  | { jobId: string; kind: 'backup'; status: 'ok' | 'cancelled'; report: BackupReport }
-  | { jobId: string; kind: 'restore'; status: 'ok' | 'cancelled'; report: RestoreReport }
-  | { jobId: string; kind: JobKind; status: 'failed'; error: ErrorPayload };
-
-export interface JobInfo {
-  jobId: string;
-  kind: JobKind;
-  startedAt: string;
-  progress: JobProgress | null;
 }
 
 export interface AppInfo {

@@ -1,4 +1,5 @@
 export * from './domain.js';
+export * from './jobs.js';
 export * from './errors.js';
 export * from './schemas.js';
 export * from './contract/define.js';

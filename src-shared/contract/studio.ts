@@ -13,13 +13,11 @@ import type {
   ImageCounts,
   ImagePage,
   ImageRecord,
-  JobInfo,
-  JobProgress,
-  JobResult,
   ProjectInfo,
   RecentProject,
   SplitSummary,
 } from '../domain.js';
+import type { JobInfo, JobProgress, JobResult } from '../jobs.js';
 import * as S from '../schemas.js';
 import * as T from '../training.js';
 import type { EpochRecord, RunArtifact, RunDetail, RunSummary, RuntimeStatus, TrainingProgress } from '../training.js';
