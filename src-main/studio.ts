@@ -21,10 +21,10 @@ import { createTeamServices, type TeamServicesDeps } from './services/team/team-
 import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
 import { createBackupServices } from './services/backup/backup-services.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
-import { RuntimeService, type RuntimeServiceOptions } from './services/runtime/runtime-service.js';
+import { RuntimeManager, type RuntimeManagerOptions } from './services/runtime/runtime-manager.js';
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
-import { TrainingService } from './services/training/training-service.js';
-import { InferenceService } from './services/inference/inference-service.js';
+import { ProjectTraining } from './services/training/project-training.js';
+import { InferenceEngine } from './services/inference/inference-engine.js';
 import type { InferenceProcessLauncher } from './services/inference/inference-process.js';
 import { ExternalImages } from './services/media/external-images.js';
 
@@ -46,7 +46,7 @@ export interface StudioOptions {
    */
   pythonRuntimeDir?: string;
   /** Runtime details for tests and benchmarks: the environment runtime processes get, pip steps. */
-  runtime?: Pick<RuntimeServiceOptions, 'env' | 'checkTimeoutMs' | 'installSteps' | 'detectHardware'>;
+  runtime?: Pick<RuntimeManagerOptions, 'env' | 'checkTimeoutMs' | 'installSteps' | 'detectHardware'>;
   /** How long a stopped run, or one stopped because the studio closes, may take before it is killed. */
   training?: { stopGraceMs?: number; shutdownGraceMs?: number };
   /**
@@ -67,9 +67,9 @@ export interface Studio {
   host: ApiHost<StudioContract>;
   session: ProjectSession;
   jobs: JobRunner;
-  runtime: RuntimeService;
-  training: TrainingService;
-  inference: InferenceService;
+  runtime: RuntimeManager;
+  training: ProjectTraining;
+  inference: InferenceEngine;
   /** Images outside the project opened for a model preview; the media routes serve them by token. */
   externalImages: ExternalImages;
   services: StudioServices;
@@ -79,7 +79,7 @@ export interface Studio {
 export function createStudio(options: StudioOptions): Studio {
   const settings = options.settings ?? new JsonFileSettings(path.join(studioHome(), 'settings.json'));
   let host: ApiHost<StudioContract> | null = null;
-  let training: TrainingService | null = null;
+  let training: ProjectTraining | null = null;
   const session = new ProjectSession({
     onExternalChanges:
       options.mode === 'cli'
@@ -108,13 +108,13 @@ export function createStudio(options: StudioOptions): Studio {
   };
   const jobs = new JobRunner(jobEvents);
   const studioJobs = new JobRunner(jobEvents);
-  const runtime = new RuntimeService({
+  const runtime = new RuntimeManager({
     settings,
     dataDir: options.dataDir ?? studioHome(),
     runtimeDir: options.pythonRuntimeDir ?? defaultPythonRuntimeDir(),
     ...options.runtime,
   });
-  training = new TrainingService({
+  training = new ProjectTraining({
     session,
     runtime,
     events: {
@@ -124,7 +124,7 @@ export function createStudio(options: StudioOptions): Studio {
     },
     ...options.training,
   });
-  const inference = new InferenceService({
+  const inference = new InferenceEngine({
     session,
     jobs,
     training,

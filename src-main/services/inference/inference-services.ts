@@ -3,12 +3,12 @@
  * the review of what a model suggested. Accepting suggestions relabels images.
  */
 import type { StudioServices } from '@shared';
-import type { InferenceService } from './inference-service.js';
+import type { InferenceEngine } from './inference-engine.js';
 import type { ExternalImages } from '../media/external-images.js';
 import type { ProjectEvents } from '../project/project-events.js';
 
 interface InferenceServicesDeps {
-  inference: InferenceService;
+  inference: InferenceEngine;
   /** Folders outside the project opened for a model preview. */
   externalImages: ExternalImages;
   events: ProjectEvents;

@@ -4,10 +4,10 @@
  */
 import type { StudioServices } from '@shared';
 import type { JobRunner } from '../jobs/job-runner.js';
-import type { RuntimeService } from './runtime-service.js';
+import type { RuntimeManager } from './runtime-manager.js';
 
 interface RuntimeServicesDeps {
-  runtime: RuntimeService;
+  runtime: RuntimeManager;
   studioJobs: JobRunner;
 }
 

@@ -15,7 +15,7 @@ import {
 import type { OpenProject, ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { SettingsStore } from '../settings/settings-store.js';
-import type { TrainingService } from '../training/training-service.js';
+import type { ProjectTraining } from '../training/project-training.js';
 import { ProjectStore } from '../store/project-store.js';
 import { MediaStore } from '../media/media-store.js';
 import type { SecretStore } from './secret-store.js';
@@ -39,7 +39,7 @@ export interface TeamServicesDeps {
   /** Where the account's tokens are kept (never the settings). */
   secrets: SecretStore;
   /** The open project's training runs: publishing a model exports and uploads one. */
-  training: TrainingService;
+  training: ProjectTraining;
   studioVersion: string;
   /** Automatic sync's timings; false: none (the CLI syncs when told to). */
   autoSync?: Partial<AutoSyncTiming> | false;

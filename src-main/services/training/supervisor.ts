@@ -41,7 +41,7 @@ import {
 import type { ProjectStore } from '../store/project-store.js';
 import type { RunError } from '../store/run-repository.js';
 import type { MediaStore } from '../media/media-store.js';
-import type { RuntimeService } from '../runtime/runtime-service.js';
+import type { RuntimeManager } from '../runtime/runtime-manager.js';
 import { ACTIONS } from '../runtime/runtime-status.js';
 import { snapshotDataset } from './snapshot.js';
 import { deviceAndBatch, hyperparameters, modelStart } from './run-spec.js';
@@ -61,7 +61,7 @@ export interface TrainingEvents {
 interface TrainingSupervisorOptions {
   store: ProjectStore;
   media: MediaStore;
-  runtime: RuntimeService;
+  runtime: RuntimeManager;
   events: TrainingEvents;
   /** How long a stopped run may take to end cleanly before it is killed. */
   stopGraceMs?: number;

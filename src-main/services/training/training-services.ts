@@ -3,10 +3,10 @@
  * `onEpoch`, `onProgress`) come from the supervisor as runs move on.
  */
 import type { StudioServices } from '@shared';
-import type { TrainingService } from './training-service.js';
+import type { ProjectTraining } from './project-training.js';
 
 interface TrainingServicesDeps {
-  training: TrainingService;
+  training: ProjectTraining;
 }
 
 export function createTrainingServices(deps: TrainingServicesDeps): Pick<StudioServices, 'training'> {

@@ -7,15 +7,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStudio } from '../../../../src-main/studio.js';
 import { createDirectClient } from '../../../../src-main/transports/direct.js';
-import { RuntimeService, RUNTIME_PYTHON_SETTING } from '../../../../src-main/services/runtime/runtime-service.js';
+import { RuntimeManager, RUNTIME_PYTHON_SETTING } from '../../../../src-main/services/runtime/runtime-manager.js';
 import { findPythonRuntimeDir } from '../../../../src-main/services/runtime/runtime-location.js';
 import { memorySettings } from '../../helpers/settings.js';
 import { ROOT } from '../../helpers/cli.js';
 import { DOUBLES, MISSING, PYTHON3, RUNTIME_DIR, doublesEnv, scratch } from '../training/training-fixture.js';
 
-function service(env: NodeJS.ProcessEnv, extra: Partial<ConstructorParameters<typeof RuntimeService>[0]> = {}) {
+function service(env: NodeJS.ProcessEnv, extra: Partial<ConstructorParameters<typeof RuntimeManager>[0]> = {}) {
   const settings = memorySettings();
-  return { settings, runtime: new RuntimeService({ settings, dataDir: scratch('reticle-data-'), runtimeDir: RUNTIME_DIR, env, ...extra }) };
+  return { settings, runtime: new RuntimeManager({ settings, dataDir: scratch('reticle-data-'), runtimeDir: RUNTIME_DIR, env, ...extra }) };
 }
 
 function withoutInterpreter(): NodeJS.ProcessEnv {

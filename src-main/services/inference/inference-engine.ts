@@ -28,7 +28,7 @@ import type { AutolabelInput, PredictInput } from '@shared';
 import type { z } from 'zod';
 import type { ProjectSession, OpenProject } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
-import type { TrainingService } from '../training/training-service.js';
+import type { ProjectTraining } from '../training/project-training.js';
 import { runPaths } from '../training/run-paths.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { InferenceProcessLauncher } from './inference-process.js';
@@ -45,12 +45,12 @@ interface InferenceEvents {
   classesChanged(): void;
 }
 
-interface InferenceServiceOptions {
+interface InferenceEngineOptions {
   session: ProjectSession;
   /** The open project's jobs: auto-label runs as one. */
   jobs: JobRunner;
   /** Resolves a training run to its exported model. */
-  training?: TrainingService;
+  training?: ProjectTraining;
   events: InferenceEvents;
   /**
    * Execution providers to try, best first (the CPU is always the last resort). Default: CUDA on
@@ -89,12 +89,12 @@ function mapClasses(names: readonly string[], classes: readonly ClassDef[]): Cla
 type Predict = z.output<typeof PredictInput>;
 type Autolabel = z.output<typeof AutolabelInput>;
 
-export class InferenceService {
+export class InferenceEngine {
   private readonly worker: InferenceWorkerClient;
   private readonly providers: ExecutionProvider[];
   private readonly loaded = new Map<string, { model: LoadedModel; mtimeMs: number; size: number; worker: number }>();
 
-  constructor(private readonly options: InferenceServiceOptions) {
+  constructor(private readonly options: InferenceEngineOptions) {
     this.worker = new InferenceWorkerClient({ script: options.workerScript, launch: options.launchWorker });
     this.providers = options.providers ?? defaultProviders();
   }

@@ -5,22 +5,22 @@
  */
 import type { ProjectSession } from '../project/project-session.js';
 import type { ProjectStore } from '../store/project-store.js';
-import type { RuntimeService } from '../runtime/runtime-service.js';
+import type { RuntimeManager } from '../runtime/runtime-manager.js';
 import { TrainingSupervisor, type TrainingEvents } from './supervisor.js';
 
-interface TrainingServiceOptions {
+interface ProjectTrainingOptions {
   session: ProjectSession;
-  runtime: RuntimeService;
+  runtime: RuntimeManager;
   events: TrainingEvents;
   stopGraceMs?: number;
   shutdownGraceMs?: number;
 }
 
-export class TrainingService {
+export class ProjectTraining {
   private supervisor: TrainingSupervisor | null = null;
   private boundTo: ProjectStore | null = null;
 
-  constructor(private readonly options: TrainingServiceOptions) {}
+  constructor(private readonly options: ProjectTrainingOptions) {}
 
   /** The open project's supervisor (made on first use if `attach` was not called). */
   current(): TrainingSupervisor {

@@ -36,7 +36,7 @@ import {
 export const RUNTIME_PYTHON_SETTING = 'runtime.python';
 type RuntimeInstallRequest = z.output<typeof RuntimeInstallInput>;
 
-export interface RuntimeServiceOptions {
+export interface RuntimeManagerOptions {
   settings: SettingsStore;
   /** The studio's own data folder: the managed venv goes in `runtime/venv` under it. */
   dataDir: string;
@@ -59,7 +59,7 @@ interface LocatedRuntime {
 /** How long a check's answer stands in for `device: 'auto'`, so queueing a run stays quick. */
 const STATUS_FRESH_MS = 10 * 60_000;
 
-export class RuntimeService {
+export class RuntimeManager {
   readonly runtimeDir: string;
   readonly venvDir: string;
   private readonly env: NodeJS.ProcessEnv;
@@ -67,7 +67,7 @@ export class RuntimeService {
   private last: { status: RuntimeStatus; at: number } | null = null;
   private installing = false;
 
-  constructor(private readonly options: RuntimeServiceOptions) {
+  constructor(private readonly options: RuntimeManagerOptions) {
     this.runtimeDir = options.runtimeDir;
     this.venvDir = path.join(options.dataDir, 'runtime', 'venv');
     this.env = options.env ?? process.env;
