@@ -200,7 +200,7 @@ test('draw, edit, undo and redo boxes: saved as drawn, there after a reload, exp
   await page.keyboard.press('d');
   await expect(viewer.getByTestId('viewer-position')).toHaveText('2 / 3');
   await expect.poll(() => labeler.imageId(page)).not.toBe(imageId);
-  expect(await labeler.boxes(page)).toEqual([]);
+  await expect.poll(() => labeler.boxes(page)).toEqual([]);
   await page.keyboard.press('a');
   await expect(viewer.getByTestId('viewer-position')).toHaveText('1 / 3');
   await expect.poll(() => labeler.imageId(page)).toBe(imageId);
