@@ -10,12 +10,13 @@ import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, toErrorPayload, type StudioContract, type WireServerMessage } from '@shared';
+import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, channelName, toErrorPayload, type RunDetail, type StudioContract, type WireServerMessage } from '@shared';
 import type { ApiHost } from '../host/api-host.js';
 import type { ProjectSession } from '../services/project/project-session.js';
 import { resolveMediaPath } from '../services/project/media-resolver.js';
 import type { ExternalMedia } from '../services/media/resolved-media.js';
 import { receiveUpload } from '../services/media/uploads.js';
+import { runArtifactFile } from '../services/training/run-files.js';
 import { SECURITY_HEADERS } from '../host/security-headers.js';
 
 interface ServeOptions {
@@ -134,29 +135,22 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     await pipeline(fs.createReadStream(media.path), res);
   }
 
-  /**
-   * A run's file (weights, an export) as a download: found through the contract's own
-   * training.get, by artifact kind, never by a path the page names, and checked to lie inside
-   * the open project.
-   */
+  /** A run's file (weights, an export) as a download: the run as the contract's training.get gives it. */
   async function serveRunFile(rest: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'invalid_input', message: 'Download with GET.' } });
     const match = /^runs\/([^/]+)\/([^/]+)$/.exec(rest);
     if (!match) throw new StudioError('not_found', 'No such file.');
     const [runId, kind] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
-    const envelope = await options.host.invoke('reticle:training.get', { runId }, { transport: 'ws' });
+    const envelope = await options.host.invoke(channelName('training', 'get'), { runId }, { transport: 'ws' });
     if (!envelope.ok) throw new StudioError(envelope.error.code, envelope.error.message);
-    const detail = envelope.value as { artifacts: { kind: string; path: string }[] };
-    const artifact = detail.artifacts.find((a) => a.kind === kind);
-    if (!artifact) throw new StudioError('not_found', `Run ${runId} has no ${kind} file.`);
-    const project = options.session.require();
-    const file = await project.media.containedRealpath(path.resolve(project.store.paths.root, artifact.path));
+    const { artifacts } = envelope.value as RunDetail;
+    const { file, downloadName } = await runArtifactFile(options.session.require(), runId, artifacts, kind);
     const stat = await fsp.stat(file);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': 'application/octet-stream',
       'Content-Length': stat.size,
-      'Content-Disposition': `attachment; filename="${`${runId}-${path.basename(file)}`.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Content-Disposition': `attachment; filename="${downloadName}"`,
       'Cache-Control': 'no-store',
     });
     if (req.method === 'HEAD') return void res.end();
