@@ -69,6 +69,7 @@ export function toErrorPayload(err: unknown): ErrorPayload {
     return { code: 'project_busy', message: `The project is busy: another process is writing to it (${message}). Nothing was changed; try again when it is done.` };
   }
   if (errno === 'ENOENT') return { code: 'not_found', message };
+  if (errno === 'ENAMETOOLONG') return { code: 'invalid_input', message: `A file name is too long: ${message}` };
   if (errno === 'EACCES' || errno === 'EPERM') return { code: 'io', message: `Permission denied: ${message}` };
   if (typeof errno === 'string' && errno.startsWith('E')) return { code: 'io', message };
   return { code: 'internal', message };

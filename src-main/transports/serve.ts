@@ -52,6 +52,9 @@ const STATIC_TYPES: Record<string, string> = {
 };
 
 
+/** The largest WebSocket message `serve` takes (a bigger one closes that connection with 1009). */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
@@ -76,7 +79,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
-      const error = toErrorPayload(err);
+      // A path whose %-escapes do not decode (`/%zz`) is the client's mistake, not the studio's.
+      const error = err instanceof URIError ? { code: 'invalid_input' as const, message: 'The address holds a malformed %-escape.' } : toErrorPayload(err);
       if (!res.headersSent) sendJson(res, statusFor(error.code), { error });
       else res.destroy();
     });
@@ -167,7 +171,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     sendJson(res, 201, { ok: true, bytes });
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', (err) => process.stderr.write(`[reticle] WebSocket server: ${err.message}\n`));
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://serve.invalid');
@@ -186,6 +191,11 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    // A frame the socket cannot take (invalid UTF-8, a message over MAX_MESSAGE_BYTES, a bad
+    // opcode) ends that socket, which ws closes with 1007 or 1009; never the process.
+    ws.on('error', (err) => {
+      process.stderr.write(`[reticle] closed a client's connection: ${err.message}\n`);
+    });
     ws.on('message', async (data) => {
       let call: WireCall;
       try {

@@ -22,6 +22,8 @@ export async function receiveUpload(staging: string, uploadId: string, names: re
   if (names.some((n) => n === '' || n === '.' || n === '..' || n.includes('/') || n.includes('\\') || n.includes('\0'))) {
     throw new StudioError('forbidden', 'Upload paths must stay inside the upload.');
   }
+  // File systems refuse names over 255 bytes (ENAMETOOLONG): say so before touching the disk.
+  if (names.some((n) => Buffer.byteLength(n) > 255)) throw new StudioError('invalid_input', 'A file or folder name in the upload is longer than 255 bytes.');
   const target = path.join(staging, uploadId, ...names);
   await fsp.mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
