@@ -19,11 +19,23 @@ export function parse(argv: string[], options: ParseArgsConfig['options']): { po
   }
 }
 
+/**
+ * Results of jobs that ended before their command started waiting: a job that fails at once (a
+ * format that does not fit the project) can finish before `start` has even answered, and its
+ * event would be missed, leaving the command with nothing to wait for (Node's exit 13, silent).
+ */
+const finishedEarly = new WeakMap<StudioApi, Map<string, JobResult>>();
+
 export async function withStudio<T>(fn: (api: StudioApi, studio: Studio) => Promise<T>): Promise<T> {
   const studio = createStudio({ mode: 'cli' });
+  const api = createDirectClient(studio.host);
+  const results = new Map<string, JobResult>();
+  finishedEarly.set(api, results);
+  const offFinished = api.jobs.onFinished((r) => results.set(r.jobId, r));
   try {
-    return await fn(createDirectClient(studio.host), studio);
+    return await fn(api, studio);
   } finally {
+    offFinished();
     await studio.dispose();
   }
 }
@@ -33,6 +45,11 @@ export async function withStudio<T>(fn: (api: StudioApi, studio: Studio) => Prom
  * how a progress event is shown (a progress bar by default).
  */
 export function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine, show: (p: JobProgress) => void = (p) => progress.update(p)): Promise<JobResult> {
+  const early = finishedEarly.get(api)?.get(jobId);
+  if (early) {
+    progress.done();
+    return Promise.resolve(early);
+  }
   return new Promise((resolve) => {
     const offProgress = api.jobs.onProgress((p) => p.jobId === jobId && show(p));
     const onSigint = () => {
