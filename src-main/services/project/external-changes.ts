@@ -61,9 +61,10 @@ export function emitExternalChanges(deps: ExternalChangeEventsDeps, store: Proje
   const emit = deps.emit();
   if (changes.project) emit.projects.onChanged(store.info());
   if (changes.classes) emit.classes.onChanged(store.classes.list());
-  const perImage = !changes.overflow && changes.annotations.length <= MAX_IMAGE_EVENTS;
-  if (perImage) for (const imageId of changes.annotations) emit.annotations.onChanged({ imageId });
-  if (!changes.overflow && changes.suggestions.length <= MAX_IMAGE_EVENTS) for (const imageId of changes.suggestions) emit.suggestions.onChanged({ imageId });
+  // Past MAX_IMAGE_EVENTS images (or an overflow) the images event below tells views to reload.
+  const oneByOne = (ids: number[]) => (changes.overflow || ids.length > MAX_IMAGE_EVENTS ? [] : ids);
+  for (const imageId of oneByOne(changes.annotations)) emit.annotations.onChanged({ imageId });
+  for (const imageId of oneByOne(changes.suggestions)) emit.suggestions.onChanged({ imageId });
   if (changes.imagesAdded || changes.overflow) emit.images.onChanged({ reason: 'import' });
   if (changes.imagesRemoved) emit.images.onChanged({ reason: 'delete' });
   if (changes.imagesEdited || changes.annotations.length > 0 || changes.classes) emit.images.onChanged({ reason: 'edit' });

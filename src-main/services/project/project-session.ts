@@ -50,11 +50,6 @@ export class ProjectSession {
     return this.adopt(ProjectStore.open(dir));
   }
 
-  /** Reports now what other processes changed (the watcher also looks on its own, 4 times a second). */
-  checkExternalChanges(): void {
-    this.watcher?.check();
-  }
-
   close(): void {
     this.watcher?.dispose();
     this.watcher = null;

@@ -36,7 +36,14 @@ export class ChangeFeed {
   private readonly rowsAfter;
   private readonly maxSeq;
   private readonly forgetOwn;
+  private readonly totalChanges;
+  /** The new rows and the high-water mark, read in one snapshot. */
+  private readonly readAfter;
+  /** The high-water mark and data_version, read in one snapshot (maxSeq first, which starts it). */
+  private readonly readMark;
   private lastVersion: number;
+  /** This connection's total_changes() at the last look: it moves only when this connection writes. */
+  private lastOwnChanges: number;
   private lastSeq: number;
   /** The last look read only part of the rows: the next one reads on, whatever data_version says. */
   private behind = false;
@@ -52,8 +59,15 @@ export class ChangeFeed {
     this.rowsAfter = db.prepare(`SELECT seq, topic, ref FROM main.change_log WHERE seq > ? AND seq NOT IN (SELECT seq FROM temp.own_changes) ORDER BY seq LIMIT ${MAX_ROWS + 1}`);
     this.maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM main.change_log').pluck();
     this.forgetOwn = db.prepare('DELETE FROM temp.own_changes WHERE seq <= ?');
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
+    this.readAfter = readTransaction(db, (after: number) => ({
+      rows: this.rowsAfter.all(after) as { seq: number; topic: string; ref: string }[],
+      top: this.maxSeq.get() as number,
+    }));
+    this.readMark = readTransaction(db, () => ({ top: this.maxSeq.get() as number, version: this.dataVersion.get() as number }));
     this.lastVersion = this.dataVersion.get() as number;
     this.lastSeq = this.maxSeq.get() as number;
+    this.lastOwnChanges = this.totalChanges.get() as number;
   }
 
   /** What other processes committed since the last call; null when nothing. */
@@ -61,15 +75,11 @@ export class ChangeFeed {
     if (!this.db.open) return null;
     const version = this.dataVersion.get() as number;
     if (version === this.lastVersion && !this.behind) {
-      this.dropOwnRows();
+      this.passOwnRows();
       return null;
     }
     this.lastVersion = version;
-    // One read transaction, so the rows and the new high-water mark are of the same moment.
-    const { rows, top } = readTransaction(this.db, () => ({
-      rows: this.rowsAfter.all(this.lastSeq) as { seq: number; topic: string; ref: string }[],
-      top: this.maxSeq.get() as number,
-    }))();
+    const { rows, top } = this.readAfter(this.lastSeq);
     const overflow = rows.length > MAX_ROWS;
     this.behind = overflow;
     this.lastSeq = overflow ? rows[MAX_ROWS - 1]!.seq : top;
@@ -117,8 +127,24 @@ export class ChangeFeed {
     return changes;
   }
 
+  /**
+   * Nobody else committed since the last look: if this connection wrote, every new row is its
+   * own, so the mark moves past them and they are forgotten. Without this, a studio that alone
+   * labels or imports for hours would keep a row per edit until another process wrote.
+   */
+  private passOwnRows(): void {
+    if (this.totalChanges.get() === this.lastOwnChanges) return;
+    const { top, version } = this.readMark();
+    // Another process committed meanwhile: the next look reads its rows, and moves the mark then.
+    if (version !== this.lastVersion) return;
+    this.lastSeq = top;
+    this.dropOwnRows();
+  }
+
   /** This connection's own rows are of no more use once the mark is past them. */
   private dropOwnRows(): void {
     this.forgetOwn.run(this.lastSeq);
+    // The delete counts as this connection's change too.
+    this.lastOwnChanges = this.totalChanges.get() as number;
   }
 }

@@ -44,6 +44,22 @@ describe('ChangeFeed', () => {
     other.dispose();
   });
 
+  it("keeps none of this connection's own rows once a look has passed them, while nobody else writes", () => {
+    const { studio, other, feed } = twoConnections();
+    const own = studio.db.prepare('SELECT COUNT(*) FROM temp.own_changes').pluck();
+    for (let n = 1; n <= 50; n++) studio.images.insert(image(n));
+    expect(own.get()).toBe(50);
+    expect(feed.poll()).toBeNull();
+    expect(own.get()).toBe(0);
+    // The mark moved past them: another process's next write is still reported, once.
+    const theirs = other.images.insert(image(99));
+    expect(feed.poll()).toMatchObject({ imagesAdded: true });
+    expect(theirs).toBe(51);
+    expect(feed.poll()).toBeNull();
+    studio.dispose();
+    other.dispose();
+  });
+
   it('reports runs and suggestions by id, and a change too large to list as an overflow', () => {
     const { studio, other, feed } = twoConnections();
     const { ids } = other.classes.ensure(['cat']);
