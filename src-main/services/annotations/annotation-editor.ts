@@ -18,7 +18,8 @@ import {
   type NewAnnotationData,
   type TaskType,
 } from '@shared';
-import type { ChangeCounters, ProjectStore } from '../store/project-store.js';
+import type { ProjectStore } from '../store/project-store.js';
+import type { ChangeCounters } from '../store/database.js';
 import type { EditedImageRow } from '../store/image-repository.js';
 
 interface EditedImage extends EditedImageRow {

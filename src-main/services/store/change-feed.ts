@@ -7,7 +7,7 @@
  * `PRAGMA data_version` changes only when another connection commits, so a look while nothing
  * else wrote costs one pragma.
  */
-import { readTransaction, type Db } from './database.js';
+import { readTransaction, type ChangeCounters, type Db } from './database.js';
 
 export interface ExternalChanges {
   imagesAdded: boolean;
@@ -32,11 +32,9 @@ export interface ExternalChanges {
 const MAX_ROWS = 5000;
 
 export class ChangeFeed {
-  private readonly dataVersion;
   private readonly rowsAfter;
   private readonly maxSeq;
   private readonly forgetOwn;
-  private readonly totalChanges;
   /** The new rows and the high-water mark, read in one snapshot. */
   private readonly readAfter;
   /** The high-water mark and data_version, read in one snapshot (maxSeq first, which starts it). */
@@ -48,32 +46,35 @@ export class ChangeFeed {
   /** The last look read only part of the rows: the next one reads on, whatever data_version says. */
   private behind = false;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** The store's reader of this connection's counters (database.ts, changeCounterReader). */
+    private readonly counters: () => ChangeCounters,
+  ) {
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS own_changes (seq INTEGER PRIMARY KEY);
       CREATE TEMP TRIGGER IF NOT EXISTS own_change AFTER INSERT ON main.change_log BEGIN
         INSERT OR IGNORE INTO own_changes (seq) VALUES (NEW.seq);
       END;
     `);
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.rowsAfter = db.prepare(`SELECT seq, topic, ref FROM main.change_log WHERE seq > ? AND seq NOT IN (SELECT seq FROM temp.own_changes) ORDER BY seq LIMIT ${MAX_ROWS + 1}`);
     this.maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM main.change_log').pluck();
     this.forgetOwn = db.prepare('DELETE FROM temp.own_changes WHERE seq <= ?');
-    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
     this.readAfter = readTransaction(db, (after: number) => ({
       rows: this.rowsAfter.all(after) as { seq: number; topic: string; ref: string }[],
       top: this.maxSeq.get() as number,
     }));
-    this.readMark = readTransaction(db, () => ({ top: this.maxSeq.get() as number, version: this.dataVersion.get() as number }));
-    this.lastVersion = this.dataVersion.get() as number;
+    this.readMark = readTransaction(db, () => ({ top: this.maxSeq.get() as number, version: this.counters().dataVersion }));
+    const { dataVersion, totalChanges } = counters();
+    this.lastVersion = dataVersion;
     this.lastSeq = this.maxSeq.get() as number;
-    this.lastOwnChanges = this.totalChanges.get() as number;
+    this.lastOwnChanges = totalChanges;
   }
 
   /** What other processes committed since the last call; null when nothing. */
   poll(): ExternalChanges | null {
     if (!this.db.open) return null;
-    const version = this.dataVersion.get() as number;
+    const version = this.counters().dataVersion;
     if (version === this.lastVersion && !this.behind) {
       this.passOwnRows();
       return null;
@@ -133,7 +134,7 @@ export class ChangeFeed {
    * labels or imports for hours would keep a row per edit until another process wrote.
    */
   private passOwnRows(): void {
-    if (this.totalChanges.get() === this.lastOwnChanges) return;
+    if (this.counters().totalChanges === this.lastOwnChanges) return;
     const { top, version } = this.readMark();
     // Another process committed meanwhile: the next look reads its rows, and moves the mark then.
     if (version !== this.lastVersion) return;
@@ -145,6 +146,6 @@ export class ChangeFeed {
   private dropOwnRows(): void {
     this.forgetOwn.run(this.lastSeq);
     // The delete counts as this connection's change too.
-    this.lastOwnChanges = this.totalChanges.get() as number;
+    this.lastOwnChanges = this.counters().totalChanges;
   }
 }

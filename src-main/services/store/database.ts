@@ -74,6 +74,22 @@ export function statementCache(db: Db): (sql: string) => Database.Statement {
   };
 }
 
+/**
+ * The database's change counters, read together: `totalChanges` moves with every write on this
+ * connection, `dataVersion` with every commit by another one. Equal counters: nothing was written.
+ */
+export interface ChangeCounters {
+  totalChanges: number;
+  dataVersion: number;
+}
+
+/** Reads a connection's change counters (its two statements prepared once). */
+export function changeCounterReader(db: Db): () => ChangeCounters {
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  return () => ({ totalChanges: totalChanges.get() as number, dataVersion: dataVersion.get() as number });
+}
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError, type ProjectInfo, type TaskType } from '@shared';
-import { openDatabase, schemaVersion, statementCache, writeTransaction, type Db } from './database.js';
+import { changeCounterReader, openDatabase, schemaVersion, writeTransaction, type ChangeCounters, type Db } from './database.js';
 import { PROJECT_DB, projectPaths, removeInterruptedWrites, type ProjectPaths } from './project-folder.js';
 import { ClassRepository } from './class-repository.js';
 import { ImageRepository } from './image-repository.js';
@@ -30,15 +30,6 @@ export interface CreateProjectOptions {
   multiLabel?: boolean;
 }
 
-/**
- * The database's change counters, read together: `totalChanges` moves with every write on this
- * connection, `dataVersion` with every commit by another one. Equal counters: nothing was written.
- */
-export interface ChangeCounters {
-  totalChanges: number;
-  dataVersion: number;
-}
-
 export class ProjectStore {
   readonly paths: ProjectPaths;
   /** The connection. Services use the repositories and methods here; only tests reach in. */
@@ -54,10 +45,10 @@ export class ProjectStore {
   readonly sync: SyncRepository;
   /** The aggregate reads behind the dataset statistics, health report and split editor. */
   readonly datasetQueries: DatasetQueries;
-  private readonly sql: ReturnType<typeof statementCache>;
   private closed = false;
   private readonly leave: () => void;
   private feed: ChangeFeed | null = null;
+  private readonly counters: () => ChangeCounters;
 
   private constructor(paths: ProjectPaths, db: Db) {
     this.paths = paths;
@@ -70,7 +61,7 @@ export class ProjectStore {
     this.suggestions = new SuggestionRepository(db);
     this.sync = new SyncRepository(db);
     this.datasetQueries = new DatasetQueries(db);
-    this.sql = statementCache(db);
+    this.counters = changeCounterReader(db);
   }
 
   /** Makes a new project in `dir`, which must be missing or empty. */
@@ -157,7 +148,7 @@ export class ProjectStore {
    * asks, this connection does not track its own writes).
    */
   changeFeed(): ChangeFeed {
-    this.feed ??= new ChangeFeed(this.db);
+    this.feed ??= new ChangeFeed(this.db, this.counters);
     return this.feed;
   }
 
@@ -171,10 +162,7 @@ export class ProjectStore {
 
   /** Where the database stands now: compare two readings to learn whether anything was written between. */
   changeCounters(): ChangeCounters {
-    return {
-      totalChanges: this.sql('SELECT total_changes()').pluck().get() as number,
-      dataVersion: this.sql('PRAGMA data_version').pluck().get() as number,
-    };
+    return this.counters();
   }
 
   integrityCheck(): string {
