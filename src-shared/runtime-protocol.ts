@@ -204,6 +204,16 @@ const RuntimeExportedMessage = message('exported', {
   seconds: Seconds,
 });
 
+/** `weights`: what `inspect --weights FILE` found the file to be, once Ultralytics loaded it. */
+const RuntimeWeightsMessage = message('weights', {
+  path: Path,
+  task: z.enum(['detect', 'segment', 'classify', 'pose', 'obb']),
+  names: z.array(z.string()),
+  bytes: Count,
+  parameters: Count.nullable(),
+  imgsz: z.number().int().positive().nullable(),
+});
+
 /** `error`: the command failed (exit status 1; 2 for `usage`). The traceback is in stderr. */
 const RuntimeErrorMessage = message('error', {
   code: z.enum(RUNTIME_ERROR_CODES),
@@ -220,6 +230,7 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
   RuntimeCheckpointMessage,
   RuntimeFinishedMessage,
   RuntimeExportedMessage,
+  RuntimeWeightsMessage,
   RuntimeErrorMessage,
 ]);
 
@@ -232,6 +243,7 @@ export type RuntimeStarted = z.infer<typeof RuntimeStartedMessage>;
 export type RuntimeEpoch = z.infer<typeof RuntimeEpochMessage>;
 export type RuntimeFinished = z.infer<typeof RuntimeFinishedMessage>;
 export type RuntimeError = z.infer<typeof RuntimeErrorMessage>;
+export type RuntimeWeightsInfo = z.infer<typeof RuntimeWeightsMessage>;
 export type RuntimeClassResult = z.infer<typeof ClassResultSchema>;
 
 export const RUNTIME_MESSAGE_TYPES: readonly RuntimeMessageType[] = [
@@ -243,6 +255,7 @@ export const RUNTIME_MESSAGE_TYPES: readonly RuntimeMessageType[] = [
   'checkpoint',
   'finished',
   'exported',
+  'weights',
   'error',
 ];
 

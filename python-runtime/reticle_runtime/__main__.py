@@ -1,6 +1,7 @@
 """`python -m reticle_runtime <command> [args]`: one JSON object per line on stdout, logs on stderr.
 
-Commands: `version`, `env`, `train --spec FILE.json`, `export --weights X.pt --format onnx`.
+Commands: `version`, `env`, `train --spec FILE.json`, `export --weights X.pt --format onnx`,
+`inspect --weights X.pt` (what a weights file is: task and class names).
 Exit status: 0 when the command did its job (a training run stopped by the user included),
 1 after an `error` line, 2 for a command line the runtime does not understand.
 """
@@ -16,7 +17,7 @@ from typing import NoReturn
 from . import __version__, protocol
 from .errors import RuntimeFailure, describe
 
-COMMANDS = ("version", "env", "train", "export")
+COMMANDS = ("version", "env", "train", "export", "inspect")
 
 
 class UsageError(Exception):
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="onnx")
     export.add_argument("--imgsz", type=int, default=None)
     export.add_argument("--opset", type=int, default=None)
+    inspect = sub.add_parser("inspect", help="load a weights file and say what it is")
+    inspect.add_argument("--weights", required=True)
     return parser
 
 
@@ -62,6 +65,10 @@ def dispatch(args: argparse.Namespace, emit: protocol.Emit) -> int:
         from . import export
 
         return export.run(args.weights, args.format, args.imgsz, args.opset, emit)
+    if args.command == "inspect":
+        from . import inspect_weights
+
+        return inspect_weights.run(args.weights, emit)
     raise UsageError(f"unknown command; expected one of {', '.join(COMMANDS)}")
 
 

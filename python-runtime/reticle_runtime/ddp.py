@@ -282,7 +282,11 @@ def __getattr__(name: str) -> type:
     if name not in _classes:
         import importlib  # noqa: PLC0415
 
+        from . import offline  # noqa: PLC0415
+
+        offline.before_import()  # every GPU process imports its trainer here: none may download
         module, base = _BASES[name]
+        offline.after_import()
         _classes[name] = _trainer_class(getattr(importlib.import_module(module), base), name)
     return _classes[name]
 

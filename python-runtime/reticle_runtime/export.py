@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from . import protocol
+from . import offline, protocol
 from .errors import RuntimeFailure
 
 # format -> modules its exporter imports (per ultralytics/engine/exporter.py, 8.4). Aliases as
@@ -62,7 +62,7 @@ def run(weights: str, fmt: str, imgsz: int | None, opset: int | None, emit: prot
         raise RuntimeFailure("unsupported_format", f"'{fmt}' is not an export format.", f"Use one of: {', '.join(sorted(TOOLCHAINS))}.")
     if not os.path.isfile(weights):
         raise RuntimeFailure("weights_missing", f"The weights file {weights} does not exist.", "Pick a run whose training saved its weights.")
-    os.environ.setdefault("YOLO_AUTOINSTALL", "false")  # see train.run
+    offline.before_import()  # see offline.py
     missing = missing_toolchain(fmt)
     if missing:
         raise RuntimeFailure(
@@ -71,6 +71,8 @@ def run(weights: str, fmt: str, imgsz: int | None, opset: int | None, emit: prot
             f"Install {', '.join(missing)} into the runtime's environment, or export to ONNX.",
         )
     from ultralytics import YOLO  # noqa: PLC0415
+
+    offline.after_import()
 
     kwargs: dict[str, object] = {"format": fmt, "simplify": False}
     if imgsz is not None:

@@ -267,6 +267,11 @@ def exported(*, path: str, format: str, bytes: int, weights: str, seconds: float
     return _message("exported", path=path, format=format, bytes=bytes, weights=weights, seconds=seconds)
 
 
+def weights(*, path: str, task: str, names: list[str], bytes: int, parameters: int | None, imgsz: int | None) -> Message:
+    """What a weights file is, once Ultralytics has loaded it: its task and class names."""
+    return _message("weights", path=path, task=task, names=names, bytes=bytes, parameters=parameters, imgsz=imgsz)
+
+
 def error(*, code: str, message: str, hint: str | None) -> Message:
     """The command failed; `message` says what happened, `hint` what the user can do about it."""
     return _message("error", code=code, message=message, hint=hint)

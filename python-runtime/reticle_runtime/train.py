@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from . import ddp, protocol
+from . import ddp, offline, protocol
 from .callbacks import StopRequest, events_for
 from .errors import RuntimeFailure, torch_write_failure
 from .protocol import log
@@ -72,10 +72,11 @@ def run(spec_path: str, emit: protocol.Emit) -> int:
     stop.clear_stale_file()
     stop.install_signal_handlers()
     _check_inputs(spec)
-    # No pip installs behind the user's back: the studio provisions this environment itself,
-    # and an offline machine would hang on them. Must be set before ultralytics is imported.
-    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    # No pip installs and no downloads behind the user's back (offline.py says why and how).
+    offline.before_import()
     from ultralytics import YOLO  # noqa: PLC0415 - heavy, and absent where only `env` runs
+
+    offline.after_import()
 
     if spec.resume:
         model = YOLO(str(spec.last_weights))

@@ -51,6 +51,7 @@ leaves no process waiting.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -61,6 +62,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
+import zipfile
 from typing import Any, Callable
 
 __version__ = "8.4.52"
@@ -103,8 +105,16 @@ def _save_checkpoint(path: Path, ckpt: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Reads a checkpoint: the JSON this double's training writes, or the same JSON as the member
+    `*/data.json` of a zip archive (the shape of a torch file: tests serve such files as
+    "pretrained weights", since a real `.pt` is a zip archive)."""
     try:
-        ckpt = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
+        if raw[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                member = next(n for n in archive.namelist() if n.endswith("data.json"))
+                raw = archive.read(member)
+        ckpt = json.loads(raw.decode("utf-8"))
         assert isinstance(ckpt, dict) and ckpt.get("format") == "ultralytics-double-checkpoint"
     except FileNotFoundError:
         raise
@@ -557,7 +567,19 @@ class YOLO:
 
     @property
     def task(self) -> str:
+        if self.ckpt and isinstance(self.ckpt.get("task"), str):
+            return self.ckpt["task"]
         return "classify" if "-cls" in Path(self.model_name).name else "detect"
+
+    @property
+    def names(self) -> dict[int, str]:
+        """The classes: a pretrained checkpoint's own, else those of the data it trained on."""
+        if self.ckpt and isinstance(self.ckpt.get("names"), list):
+            return dict(enumerate(self.ckpt["names"]))
+        data = (self.ckpt or {}).get("train_args", {}).get("data")
+        if data and Path(str(data)).exists():
+            return _read_data(str(data))["names"]
+        return {0: "item"}
 
     def train(self, trainer: type | None = None, **kwargs: Any) -> Any:
         _check_args(kwargs)
