@@ -20,6 +20,8 @@ import { createJobsServices } from './services/jobs/jobs-services.js';
 import { createTeamServices, type TeamServicesDeps } from './services/team/team-services.js';
 import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
 import { createBackupServices } from './services/backup/backup-services.js';
+import { createWeightsServices } from './services/weights/weights-services.js';
+import { WeightsLibrary } from './services/weights/weights-library.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
 import { RuntimeManager, type RuntimeManagerOptions } from './services/runtime/runtime-manager.js';
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
@@ -108,15 +110,19 @@ export function createStudio(options: StudioOptions): Studio {
   };
   const jobs = new JobRunner(jobEvents);
   const studioJobs = new JobRunner(jobEvents);
+  const dataDir = options.dataDir ?? studioHome();
+  const weights = new WeightsLibrary(path.join(dataDir, 'weights'));
   const runtime = new RuntimeManager({
     settings,
-    dataDir: options.dataDir ?? studioHome(),
+    dataDir,
     runtimeDir: options.pythonRuntimeDir ?? defaultPythonRuntimeDir(),
+    weightsDir: weights.dir,
     ...options.runtime,
   });
   training = new ProjectTraining({
     session,
     runtime,
+    weights,
     events: {
       status: (run) => host?.emit.training.onStatus(run),
       epoch: (e) => host?.emit.training.onEpoch(e),
@@ -176,6 +182,7 @@ export function createStudio(options: StudioOptions): Studio {
       ...options.team,
     }),
     ...createBackupServices({ session, jobs, studioJobs, settings, emit }),
+    ...createWeightsServices({ library: weights, runtime, settings, studioJobs, env: options.runtime?.env }),
   };
   host = new ApiHost(studioContract, services);
   return {

@@ -11,6 +11,8 @@ export * from './training.js';
 export * from './inference.js';
 export * from './team.js';
 export * from './backup.js';
+export * from './weights.js';
 export * from './contract/team.js';
 export * from './contract/backup.js';
+export * from './contract/weights.js';
 export * from './server-api.js';

@@ -298,6 +298,8 @@ export const RuntimeTrainSpecSchema = z
     /** Continue `<project>/<name>/weights/last.pt`. */
     resume: z.boolean().default(false),
     stop_file: Path.nullable().default(null),
+    /** Where `model`'s weights came from, for people reading the run later; the runtime ignores it. */
+    model_source: z.object({ name: z.string(), sha256: z.string().nullable(), from: z.string() }).nullable().default(null),
   })
   .refine((s) => s.resume || s.model !== null, 'a new run needs a model');
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { runtimeDeviceProblem, type RuntimeClassResult, type RuntimeEnv } from './runtime-protocol.js';
 import { AbsolutePath, SplitRatios } from './schemas.js';
 import type { ErrorPayload } from './errors.js';
-import type { Split } from './domain.js';
+import type { Split, TaskType } from './domain.js';
 
 export const MODEL_FAMILIES = ['yolo11', 'yolo26', 'yolov8'] as const;
 export const MODEL_SIZES = ['n', 's', 'm', 'l', 'x'] as const;
@@ -24,7 +24,25 @@ export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is letters, digits, _ or -');
 
+/** What the name of each task's weights adds after the size: yolo11n.pt, yolo11n-cls.pt. */
+export const TASK_WEIGHTS_SUFFIX = { detect: '', classify: '-cls' } as const satisfies Record<TaskType, string>;
+
+/** Ultralytics' pretrained weights the studio trains from: COCO for detection, ImageNet for -cls. */
+export const PRETRAINED_NAME = /^(yolo11|yolo26|yolov8)([nsmlx])(-cls)?\.pt$/;
+
+/** The name of a family's pretrained weights for a task: ('yolo11', 'n', 'detect') → yolo11n.pt. */
+export function pretrainedName(family: ModelFamily, size: ModelSize, task: TaskType): string {
+  return `${family}${size}${TASK_WEIGHTS_SUFFIX[task]}.pt`;
+}
+
+/** A file name in the weights library: the pretrained names, or the name a user's own file had. */
+export const WeightsNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,118}\.pt$/, 'a weights name is letters, digits, ".", "_" or "-", ending in .pt (yolo11n.pt)');
+
 const ModelChoiceSchema = z.discriminatedUnion('kind', [
+  /** Pretrained weights from the studio's weights library, by name (yolo11n.pt): the default. */
+  z.object({ kind: z.literal('pretrained'), name: WeightsNameSchema }),
   /** From scratch, from the architecture's YAML (yolo11n.yaml). */
   z.object({ kind: z.literal('architecture'), family: z.enum(MODEL_FAMILIES), size: z.enum(MODEL_SIZES) }),
   /** From weights the user has (a .pt file). */

@@ -15,6 +15,7 @@ import { cmdExportModel, cmdResume, cmdRuns, cmdRuntime, cmdTrain } from './trai
 import { cmdAutolabel, cmdPredict } from './inference-commands.js';
 import { TEAM_COMMANDS, TEAM_USAGE } from './team-commands.js';
 import { BACKUP_COMMANDS, BACKUP_USAGE } from './backup-commands.js';
+import { WEIGHTS_COMMANDS, WEIGHTS_USAGE } from './weights-commands.js';
 
 const USAGE = `reticle ${STUDIO_VERSION}: label images, train YOLO models, offline.
 
@@ -28,13 +29,16 @@ Usage:
 Training:
   reticle runtime check [--python PATH] [--json]
   reticle runtime install [--recreate|--reinstall] [--python BASE] [--accelerator auto|cuda|mps|cpu] [--json]
-  reticle train DIR --model yolo11n.yaml|PATH.pt|run:RUN [--epochs 100] [--imgsz 640] [--batch N|auto]
+  reticle train DIR --model yolo11n.pt|yolo11n.yaml|PATH/TO.pt|run:RUN [--epochs 100] [--imgsz 640] [--batch N|auto]
                 [--device auto|cpu|mps|0|0,1] [--name NAME] [--patience N] [--seed N]
                 [--augmentation none|light|default|heavy] [--split 0.8,0.1,0.1] [--set KEY=VALUE]... [--json]
   reticle resume DIR RUN [--json]
   reticle runs DIR [RUN] [--json]
   reticle export-model DIR RUN [--format onnx] [--weights best|last] [--json]
 
+  --model yolo11n.pt is Ultralytics' COCO-pretrained weights from the weights library (fetched
+  once if missing; yolo11n-cls.pt for classification), a path with a slash is your own file,
+  yolo11n.yaml trains from scratch, run:RUN starts from an earlier run's best.pt.
   train and resume stream one JSON object per line with --json (status, epoch, progress,
   result); Ctrl-C stops the run politely, keeping it resumable. Exit status: 0 completed,
   130 stopped, 1 failed.
@@ -45,7 +49,7 @@ Inference (exported Ultralytics ONNX models):
 
   predict prints each image's boxes (image pixels, x1 y1 x2 y2) or top classes; autolabel
   stores suggestions for the project's unlabeled images, apart from its annotations.
-${TEAM_USAGE}${BACKUP_USAGE}
+${WEIGHTS_USAGE}${TEAM_USAGE}${BACKUP_USAGE}
 Options:
   --json     machine-readable output on stdout (progress stays on stderr)
   -h, --help this text
@@ -170,6 +174,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   autolabel: cmdAutolabel,
   ...TEAM_COMMANDS,
   ...BACKUP_COMMANDS,
+  ...WEIGHTS_COMMANDS,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,10 +15,11 @@
  * Exit status: 0 completed, 130 stopped, 1 failed or interrupted.
  */
 import path from 'node:path';
-import { runtimeDeviceProblem, StudioError, type EpochRecord, type JobResult, type RunStatus, type RunSummary, type RuntimeStatus, type StudioApi, type TrainingProgress, type TrainingStartRequest } from '@shared';
+import { runtimeDeviceProblem, StudioError, WeightsNameSchema, type EpochRecord, type JobResult, type RunStatus, type RunSummary, type RuntimeStatus, type StudioApi, type TrainingProgress, type TrainingStartRequest } from '@shared';
 import type { Studio } from '../studio.js';
 import { UsageError, parse, parseSplit, print, waitForJob, withStudio, type Flags } from './common.js';
 import { ProgressLine } from './output.js';
+import { ensureWeights } from './weights-commands.js';
 import { formatEpoch, formatProgress, formatRunTable, formatRuntimeStatus, formatRunEnd } from './training-output.js';
 
 const ENDED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'interrupted'];
@@ -32,13 +33,24 @@ function integer(values: Flags, name: string, min: number): number | undefined {
   return n;
 }
 
-/** `yolo11n.yaml`, `PATH.pt` or `run:RUN`. */
+/**
+ * Ultralytics' own convention: `yolo11n.pt` (a bare name) is the pretrained weights of that name,
+ * a path with a slash is a file, `yolo11n.yaml` an architecture from scratch, `run:RUN` an
+ * earlier run's best.pt.
+ */
 function parseModel(text: string): TrainingStartRequest['model'] {
   const arch = ARCHITECTURE.exec(text);
   if (arch) return { kind: 'architecture', family: arch[1] as 'yolo11', size: arch[2] as 'n' };
   if (text.startsWith('run:')) return { kind: 'run', runId: text.slice(4) };
-  if (text.toLowerCase().endsWith('.pt')) return { kind: 'weights', path: path.resolve(text) };
-  throw new UsageError('--model is an architecture (yolo11n.yaml: yolo11, yolo26 or yolov8, size n, s, m, l or x), a .pt file, or run:RUN to start from a run\'s best.pt');
+  if (text.toLowerCase().endsWith('.pt')) {
+    if (/[\\/]/.test(text)) return { kind: 'weights', path: path.resolve(text) };
+    const name = WeightsNameSchema.safeParse(text);
+    if (!name.success) throw new UsageError(`--model ${text}: ${name.error.issues[0]?.message}; write ./${text} for a file in this folder`);
+    return { kind: 'pretrained', name: text };
+  }
+  throw new UsageError(
+    "--model is pretrained weights (yolo11n.pt: yolo11, yolo26 or yolov8, size n, s, m, l or x, -cls for classification), a file (./my.pt), an architecture from scratch (yolo11n.yaml), or run:RUN to start from a run's best.pt",
+  );
 }
 
 /** `--set key=value`: numbers and true/false as such, anything else as text. */
@@ -55,7 +67,7 @@ function parseAdvanced(items: string[]): Record<string, number | string | boolea
 }
 
 function trainRequest(values: Flags): TrainingStartRequest {
-  if (!values.model) throw new UsageError('reticle train needs --model, such as --model yolo11n.yaml');
+  if (!values.model) throw new UsageError('reticle train needs --model, such as --model yolo11n.pt (pretrained on COCO)');
   const batch = values.batch === undefined || values.batch === 'auto' ? 'auto' : integer(values, 'batch', 1);
   const device = (values.device as string | undefined) ?? 'auto';
   const problem = device === 'auto' ? null : runtimeDeviceProblem(device);
@@ -163,11 +175,12 @@ export async function cmdTrain(argv: string[]): Promise<number> {
     set: { type: 'string', multiple: true },
   });
   const [dir] = positionals;
-  if (!dir || positionals.length > 1) throw new UsageError('reticle train DIR --model yolo11n.yaml|PATH.pt --epochs N --imgsz N');
+  if (!dir || positionals.length > 1) throw new UsageError('reticle train DIR --model yolo11n.pt|yolo11n.yaml|PATH/TO.pt --epochs N --imgsz N');
   const request = trainRequest(values);
   const json = Boolean(values.json);
   return withStudio(async (api, studio) => {
     await api.projects.open({ dir: path.resolve(dir) });
+    if (request.model.kind === 'pretrained') await ensureWeights(api, request.model.name);
     const run = await follow(api, studio, () => api.training.start(request), json);
     return finishRun(api, run, json);
   });

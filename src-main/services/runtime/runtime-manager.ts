@@ -42,6 +42,11 @@ export interface RuntimeManagerOptions {
   dataDir: string;
   /** The folder holding the `reticle_runtime` package (python-runtime/). */
   runtimeDir: string;
+  /**
+   * The weights library, which Ultralytics' `weights_dir` points at in every runtime process
+   * (default: `weights` in the data folder).
+   */
+  weightsDir?: string;
   /** The environment runtime processes start from (ULTRALYTICS_PYTHON is read from it too). */
   env?: NodeJS.ProcessEnv;
   /** How long `env` may take: importing torch and waking a GPU can take a while the first time. */
@@ -62,6 +67,8 @@ const STATUS_FRESH_MS = 10 * 60_000;
 export class RuntimeManager {
   readonly runtimeDir: string;
   readonly venvDir: string;
+  readonly weightsDir: string;
+  private readonly ultralyticsConfigDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly checkTimeoutMs: number;
   private last: { status: RuntimeStatus; at: number } | null = null;
@@ -70,6 +77,8 @@ export class RuntimeManager {
   constructor(private readonly options: RuntimeManagerOptions) {
     this.runtimeDir = options.runtimeDir;
     this.venvDir = path.join(options.dataDir, 'runtime', 'venv');
+    this.weightsDir = options.weightsDir ?? path.join(options.dataDir, 'weights');
+    this.ultralyticsConfigDir = path.join(options.dataDir, 'runtime', 'ultralytics-config');
     this.env = options.env ?? process.env;
     this.checkTimeoutMs = options.checkTimeoutMs ?? 120_000;
   }
@@ -89,9 +98,14 @@ export class RuntimeManager {
     return runtimeProcessEnv(this.runtimeDir, this.env, extra);
   }
 
-  /** The base environment, before `processEnv` adds the runtime's keys. */
+  /**
+   * The environment the runtime's commands start from: the studio's, plus what keeps Ultralytics
+   * off the network and out of the user's own Ultralytics settings (its settings file lives in
+   * the studio's data folder; see python-runtime/reticle_runtime/offline.py).
+   */
   get baseEnv(): NodeJS.ProcessEnv {
-    return this.env;
+    fs.mkdirSync(this.ultralyticsConfigDir, { recursive: true });
+    return { ...this.env, YOLO_OFFLINE: 'true', YOLO_CONFIG_DIR: this.ultralyticsConfigDir, RETICLE_WEIGHTS_DIR: this.weightsDir };
   }
 
   /**

@@ -6,11 +6,14 @@
 import type { ProjectSession } from '../project/project-session.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { RuntimeManager } from '../runtime/runtime-manager.js';
+import type { WeightsLibrary } from '../weights/weights-library.js';
 import { TrainingSupervisor, type TrainingEvents } from './supervisor.js';
 
 interface ProjectTrainingOptions {
   session: ProjectSession;
   runtime: RuntimeManager;
+  /** Where pretrained weights come from (`model: { kind: 'pretrained' }`). */
+  weights: WeightsLibrary;
   events: TrainingEvents;
   stopGraceMs?: number;
   shutdownGraceMs?: number;
@@ -30,6 +33,7 @@ export class ProjectTraining {
         store: project.store,
         media: project.media,
         runtime: this.options.runtime,
+        weights: this.options.weights,
         events: this.options.events,
         stopGraceMs: this.options.stopGraceMs,
         shutdownGraceMs: this.options.shutdownGraceMs,

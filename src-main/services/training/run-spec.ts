@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { gpuIndices, StudioError, type TaskType, type TrainingSpec, type AUGMENTATION_PRESETS } from '@shared';
+import { gpuIndices, StudioError, type RuntimeTrainSpec, type TaskType, type TrainingSpec, type WeightsEntry, type AUGMENTATION_PRESETS } from '@shared';
 
 type Preset = (typeof AUGMENTATION_PRESETS)[number];
 type Kind = 'number' | 'integer' | 'boolean' | 'string' | 'number-or-boolean' | 'string-or-boolean';
@@ -158,33 +158,54 @@ export function hyperparameters(spec: TrainingSpec): Record<string, number | str
 interface ModelStart {
   /** What the runtime's `model` says: a YAML name or an absolute .pt path. */
   model: string;
-  /** For display: "yolo11n.yaml", "best.pt of Run 3". */
+  /** For display: "yolo11n.yaml", "best.pt of Run 3", "yolo11n.pt (pretrained, from https://…)". */
   label: string;
+  /** Where the weights came from, recorded in the run's spec; null from scratch. */
+  source: RuntimeTrainSpec['model_source'];
 }
+
+interface ModelLookups {
+  /** The best.pt of an earlier run of this project, with its name, or null. */
+  bestOfRun: (runId: string) => { path: string; name: string } | null;
+  /** An entry of the weights library, or null. */
+  library: (name: string) => WeightsEntry | null;
+}
+
+const LIBRARY_WAYS_OUT =
+  'Fetch it (reticle weights pull NAME, or the Weights panel; set RETICLE_WEIGHTS_MIRROR or a mirror where the network is closed), or add a copy you have (reticle weights add PATH, or "Add weights I have").';
 
 /**
  * The model a run starts from.
  *
- * @param bestOfRun the best.pt of an earlier run of this project, with its name, or null
- * @throws StudioError `not_found` for weights that do not exist; `invalid_input` for a file that is not a .pt
+ * @throws StudioError `not_found` for weights that do not exist or are not in the library;
+ *   `invalid_input` for a file that is not a .pt, or library weights of another task
  */
-export function modelStart(spec: TrainingSpec, task: TaskType, bestOfRun: (runId: string) => { path: string; name: string } | null): ModelStart {
+export function modelStart(spec: TrainingSpec, task: TaskType, lookups: ModelLookups): ModelStart {
   const choice = spec.model;
   if (choice.kind === 'architecture') {
     const yaml = `${choice.family}${choice.size}${task === 'classify' ? '-cls' : ''}.yaml`;
-    return { model: yaml, label: yaml };
+    return { model: yaml, label: yaml, source: null };
+  }
+  if (choice.kind === 'pretrained') {
+    const entry = lookups.library(choice.name);
+    if (!entry) throw new StudioError('not_found', `The weights library has no ${choice.name}. ${LIBRARY_WAYS_OUT.replace(/NAME/g, choice.name)}`);
+    if (entry.task !== task) {
+      throw new StudioError('invalid_input', `${choice.name} is a ${entry.task} model, and this project trains ${task === 'classify' ? 'a classifier' : 'a detector'}. Pick ${task === 'classify' ? 'a -cls model' : 'a detection model'}.`);
+    }
+    const from = entry.source.kind === 'download' ? entry.source.url : entry.source.path;
+    return { model: entry.path, label: `${choice.name} (pretrained, from ${from})`, source: { name: entry.name, sha256: entry.sha256, from } };
   }
   if (choice.kind === 'weights') {
     const file = path.resolve(choice.path);
     if (!file.toLowerCase().endsWith('.pt')) throw new StudioError('invalid_input', `${file} is not a PyTorch weights file (.pt).`);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new StudioError('not_found', `The weights file ${file} does not exist.`);
-    return { model: file, label: path.basename(file) };
+    return { model: file, label: path.basename(file), source: { name: path.basename(file), sha256: null, from: file } };
   }
-  const best = bestOfRun(choice.runId);
+  const best = lookups.bestOfRun(choice.runId);
   if (!best || !fs.existsSync(best.path)) {
     throw new StudioError('not_found', `Run "${choice.runId}" has no best.pt to start from: it did not finish an epoch. Pick another run or model.`);
   }
-  return { model: best.path, label: `best.pt of ${best.name}` };
+  return { model: best.path, label: `best.pt of ${best.name}`, source: { name: `best.pt of ${best.name}`, sha256: null, from: best.path } };
 }
 
 /**

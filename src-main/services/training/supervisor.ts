@@ -50,6 +50,7 @@ import { runPaths } from './run-paths.js';
 import { TrainerProcess, trainSpecText, type TrainerExit } from './trainer-process.js';
 import { PROGRESS_NOT_RECORDED, RunRecorder, type StopReason } from './run-recorder.js';
 import { exportWeights } from './model-export.js';
+import type { WeightsLibrary } from '../weights/weights-library.js';
 import { ProgressThrottle } from './progress-throttle.js';
 
 export interface TrainingEvents {
@@ -62,6 +63,7 @@ interface TrainingSupervisorOptions {
   store: ProjectStore;
   media: MediaStore;
   runtime: RuntimeManager;
+  weights: WeightsLibrary;
   events: TrainingEvents;
   /** How long a stopped run may take to end cleanly before it is killed. */
   stopGraceMs?: number;
@@ -137,9 +139,12 @@ export class TrainingSupervisor {
     const store = this.options.store;
     const task = store.info().task;
     const hyper = hyperparameters(spec);
-    const start = modelStart(spec, task, (runId) => {
-      if (!this.recorder.exists(runId)) return null;
-      return { path: runPaths(this.runsDir, runId).best, name: this.recorder.record(runId).name };
+    const start = modelStart(spec, task, {
+      bestOfRun: (runId) => {
+        if (!this.recorder.exists(runId)) return null;
+        return { path: runPaths(this.runsDir, runId).best, name: this.recorder.record(runId).name };
+      },
+      library: (name) => this.options.weights.get(name),
     });
     this.requirePython();
     let bestDevice: string | null = null;
@@ -171,6 +176,7 @@ export class TrainingSupervisor {
         hyperparameters: hyper,
         resume: false,
         stop_file: paths.stop,
+        model_source: start.source,
       };
       await fsp.writeFile(paths.spec, trainSpecText(runtimeSpec));
       this.assertOpen();

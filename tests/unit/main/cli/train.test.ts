@@ -107,7 +107,7 @@ describe('reticle train', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/failed, 0\/2 epochs/);
     expect(r.stdout).toMatch(/error: Training stopped unexpectedly: it was killed \(exit status 137\)/);
-    expect(reticle(['train', dir, '--model', 'resnet.h5'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model is an architecture/) });
+    expect(reticle(['train', dir, '--model', 'resnet.h5'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model is pretrained weights/) });
     expect(reticle(['train', dir, '--model', 'yolo11n.yaml', '--device', '0,0'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/names a GPU twice/) });
     // A CPU-only machine has no GPU 0 or 1.
     expect(reticle(['train', dir, '--model', 'yolo11n.yaml', '--epochs', '1', '--imgsz', '64', '--device', '0,1'], env).code).toBe(1);

@@ -1,14 +1,14 @@
 /** From the training settings a user picks to the arguments Ultralytics gets. */
 import { describe, expect, it } from 'vitest';
-import { TrainingStartInput, type TrainingStartRequest } from '@shared';
+import { TrainingStartInput, type TrainingStartRequest, type WeightsEntry } from '@shared';
 import { ADVANCED_TRAIN_ARGUMENTS, AUGMENTATION, deviceAndBatch, hyperparameters, modelStart } from '../../../../src-main/services/training/run-spec.js';
 
 const spec = (over: Partial<TrainingStartRequest> = {}) => TrainingStartInput.parse({ model: { kind: 'architecture', family: 'yolo11', size: 'n' }, ...over });
-const noRun = () => null;
+const noRun = { bestOfRun: () => null, library: () => null };
 
 describe('the model a run starts from', () => {
   it('is the architecture YAML Ultralytics knows, with -cls for classification', () => {
-    expect(modelStart(spec({ model: { kind: 'architecture', family: 'yolov8', size: 'n' } }), 'detect', noRun)).toEqual({ model: 'yolov8n.yaml', label: 'yolov8n.yaml' });
+    expect(modelStart(spec({ model: { kind: 'architecture', family: 'yolov8', size: 'n' } }), 'detect', noRun)).toEqual({ model: 'yolov8n.yaml', label: 'yolov8n.yaml', source: null });
     expect(modelStart(spec({ model: { kind: 'architecture', family: 'yolo26', size: 'x' } }), 'detect', noRun).model).toBe('yolo26x.yaml');
     expect(modelStart(spec({ model: { kind: 'architecture', family: 'yolo11', size: 's' } }), 'classify', noRun).model).toBe('yolo11s-cls.yaml');
   });
@@ -16,7 +16,40 @@ describe('the model a run starts from', () => {
   it('refuses weights that are missing or not a .pt file, and runs without best.pt', () => {
     expect(() => modelStart(spec({ model: { kind: 'weights', path: '/no/such/best.pt' } }), 'detect', noRun)).toThrow(/does not exist/);
     expect(() => modelStart(spec({ model: { kind: 'weights', path: '/etc/hostname' } }), 'detect', noRun)).toThrow(/not a PyTorch weights file/);
-    expect(() => modelStart(spec({ model: { kind: 'run', runId: 'r1' } }), 'detect', () => ({ path: '/no/best.pt', name: 'Run 1' }))).toThrow(/has no best.pt/);
+    expect(() => modelStart(spec({ model: { kind: 'run', runId: 'r1' } }), 'detect', { ...noRun, bestOfRun: () => ({ path: '/no/best.pt', name: 'Run 1' }) })).toThrow(/has no best.pt/);
+  });
+});
+
+describe('pretrained weights from the library', () => {
+  const entry = (over: Partial<WeightsEntry> = {}): WeightsEntry => ({
+    name: 'yolo11n.pt',
+    path: '/lib/yolo11n.pt',
+    bytes: 5,
+    sha256: 'ab12',
+    task: 'detect',
+    classes: ['person'],
+    parameters: null,
+    source: { kind: 'download', url: 'http://127.0.0.1:9/w/yolo11n.pt' },
+    addedAt: '2026-12-08T00:00:00.000Z',
+    ...over,
+  });
+  const pretrained = spec({ model: { kind: 'pretrained', name: 'yolo11n.pt' } });
+
+  it("starts from the library's file and records where it came from", () => {
+    const start = modelStart(pretrained, 'detect', { ...noRun, library: () => entry() });
+    expect(start).toEqual({
+      model: '/lib/yolo11n.pt',
+      label: 'yolo11n.pt (pretrained, from http://127.0.0.1:9/w/yolo11n.pt)',
+      source: { name: 'yolo11n.pt', sha256: 'ab12', from: 'http://127.0.0.1:9/w/yolo11n.pt' },
+    });
+  });
+
+  it('says how to get weights the library lacks: fetch, a mirror, or add a copy', () => {
+    expect(() => modelStart(pretrained, 'detect', noRun)).toThrow(/library has no yolo11n\.pt.*reticle weights pull yolo11n\.pt.*RETICLE_WEIGHTS_MIRROR.*reticle weights add PATH/);
+  });
+
+  it("refuses weights of another task than the project's", () => {
+    expect(() => modelStart(pretrained, 'classify', { ...noRun, library: () => entry() })).toThrow(/yolo11n\.pt is a detect model.*a classifier/);
   });
 });
 
