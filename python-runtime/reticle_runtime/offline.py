@@ -12,7 +12,10 @@ nothing from the network, and this module makes sure it asks for nothing:
   (`RETICLE_WEIGHTS_DIR`), so the AMP check finds the library's `yolo26n.pt` when there is one,
   turns off hub sync and the logging integrations, and replaces `safe_download` with a refusal
   that raises ConnectionError at once. Ultralytics reads ConnectionError as "offline": the AMP
-  check is skipped with a warning (AMP stays on), and nothing waits on a socket.
+  check is skipped with a warning (AMP stays on), and nothing waits on a socket. `is_url(...,
+  check=True)` answers False without its HEAD request: every dataset check asks it whether
+  Arial.ttf can be downloaded (a 3-second wait per font when the network is down, and a request
+  to GitHub when it is up), and the studio draws its own charts.
 
 The settings go to Ultralytics' settings file under `YOLO_CONFIG_DIR`, which the studio points
 at a folder of its own, so a user's own Ultralytics settings are left alone.
@@ -58,3 +61,15 @@ def after_import() -> None:
         except Exception as exc:  # noqa: BLE001 - a read-only settings file must not stop training
             log(f"could not update Ultralytics' settings ({exc}); downloads are still refused")
     downloads.safe_download = _refuse
+    downloads.is_url = _checkless(downloads.is_url)
+
+
+def _checkless(is_url: Any) -> Any:
+    def offline_is_url(url: Any, check: bool = False) -> bool:
+        if check:
+            attempts.append(str(url))
+            log(f"did not check {url} online (the studio's runtime makes no requests)")
+            return False
+        return bool(is_url(url, check=False))
+
+    return offline_is_url

@@ -77,6 +77,9 @@ class DownloadRefusalTest(unittest.TestCase):
             with self.assertRaises(ConnectionError):
                 downloads.safe_download(url="https://github.com/ultralytics/assets/releases/download/v8.4.0/yolo26n.pt")
             self.assertEqual(offline.attempts[-1], "https://github.com/ultralytics/assets/releases/download/v8.4.0/yolo26n.pt")
+            # The font check asks whether Arial.ttf can be downloaded: answered no, without a request.
+            self.assertFalse(downloads.is_url("https://github.com/ultralytics/assets/releases/download/v0.0.0/Arial.ttf", check=True))
+            self.assertTrue(downloads.is_url("https://example.com/a.pt"))
         finally:
             sys.path.remove(str(DOUBLES))
 

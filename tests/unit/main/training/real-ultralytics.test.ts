@@ -6,36 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunArtifact, RunDetail, RunSummary } from '@shared';
 import { ensureCliBuilt, reticle, reticleJson, spawnReticle } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/images.js';
+import { squaresProject } from './squares-project.js';
 
 const PYTHON = process.env.ULTRALYTICS_PYTHON;
 if (!PYTHON) console.log('skipped: ULTRALYTICS_PYTHON is not set, so `reticle train` with real Ultralytics was not tried');
 
 const env = () => ({ ULTRALYTICS_PYTHON: PYTHON!, RETICLE_HOME: tempDir('reticle-home-') });
-
-/** Red and blue squares on grey, each labeled where it is. */
-async function squaresProject(home: Record<string, string>, count = 40, size = 128): Promise<string> {
-  const data = tempDir('squares-');
-  fs.mkdirSync(path.join(data, 'images'));
-  fs.mkdirSync(path.join(data, 'labels'));
-  for (let i = 0; i < count; i++) {
-    const cls = i % 2;
-    const x = 8 + ((i * 13) % (size - 56));
-    const y = 8 + ((i * 7) % (size - 52));
-    const svg = `<svg width="${size}" height="${size}" xmlns="http://www.w3.org/2000/svg"><rect width="${size}" height="${size}" fill="#444"/><rect x="${x}" y="${y}" width="40" height="36" fill="${cls ? '#00f' : '#f00'}"/></svg>`;
-    await sharp(Buffer.from(svg)).jpeg().toFile(path.join(data, 'images', `s${i}.jpg`));
-    fs.writeFileSync(path.join(data, 'labels', `s${i}.txt`), `${cls} ${(x + 20) / size} ${(y + 18) / size} ${40 / size} ${36 / size}\n`);
-  }
-  fs.writeFileSync(path.join(data, 'data.yaml'), 'train: images\nval: images\nnames: [red, blue]\n');
-  const dir = path.join(tempDir(), 'squares');
-  expect(reticle(['new', dir, '--name', 'Squares', '--task', 'detect'], home).code).toBe(0);
-  expect(reticle(['import', dir, data, '--format', 'yolo'], home).code).toBe(0);
-  return dir;
-}
 
 function lastResult(stdout: string): { run: RunSummary; artifacts: RunArtifact[] } {
   const lines = stdout.split('\n').filter((l) => l.trim());
