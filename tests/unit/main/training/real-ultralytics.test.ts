@@ -5,7 +5,6 @@
  * epoch's metrics are stored, best.pt and its ONNX export exist; a run stopped with Ctrl-C resumes.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunArtifact, RunDetail, RunSummary } from '@shared';
 import { ensureCliBuilt, reticle, reticleJson, spawnReticle } from '../../helpers/cli.js';
