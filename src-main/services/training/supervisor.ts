@@ -49,7 +49,7 @@ import { epochRecord } from './runtime-messages.js';
 import { runPaths } from './run-paths.js';
 import { TrainerProcess, trainSpecText, type TrainerExit } from './trainer-process.js';
 import { PROGRESS_NOT_RECORDED, RunRecorder, type StopReason } from './run-recorder.js';
-import { exportWeights } from './model-export.js';
+import { exportWeights } from '../runtime/model-export.js';
 import type { WeightsLibrary } from '../weights/weights-library.js';
 import { ProgressThrottle } from './progress-throttle.js';
 

@@ -5,6 +5,7 @@
 import { StudioError, type RuntimeWeightsInfo } from '@shared';
 import { describeExit, runRuntimeCommand } from '../runtime/runtime-process.js';
 import type { RuntimeManager } from '../runtime/runtime-manager.js';
+import { STUDIO_CODE } from '../runtime/runtime-error-codes.js';
 
 const INSPECT_TIMEOUT_MS = 5 * 60_000;
 
@@ -26,8 +27,7 @@ export async function inspectWeights(runtime: RuntimeManager, file: string, sign
   if (signal?.aborted) throw new StudioError('cancelled', 'The check of the weights was cancelled.');
   const error = result.messages.find((m) => m.type === 'error');
   if (error && error.type === 'error') {
-    const code = error.code === 'weights_missing' ? 'not_found' : error.code === 'weights_invalid' ? 'invalid_input' : 'io';
-    throw new StudioError(code, [error.message, error.hint].filter(Boolean).join(' '));
+    throw new StudioError(STUDIO_CODE[error.code], [error.message, error.hint].filter(Boolean).join(' '));
   }
   const why = result.spawnError ? `its Python could not be started (${result.spawnError.message})` : result.timedOut ? 'it took too long' : describeExit(result.code, result.signal);
   throw new StudioError('io', `The runtime could not check ${file}: ${why}. ${result.stderr.last(3).join(' · ')}`.trim());

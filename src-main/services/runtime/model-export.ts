@@ -4,8 +4,8 @@
  * It needs no project: the caller records the artifact where it keeps its runs.
  */
 import { StudioError, type ModelExportFormat, type RunArtifact } from '@shared';
-import { describeExit, runRuntimeCommand } from '../runtime/runtime-process.js';
-import { STUDIO_CODE } from './runtime-messages.js';
+import { describeExit, runRuntimeCommand } from './runtime-process.js';
+import { STUDIO_CODE } from './runtime-error-codes.js';
 
 const EXPORT_TIMEOUT_MS = 30 * 60_000;
 
