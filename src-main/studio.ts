@@ -22,6 +22,7 @@ import { FileSecretStore, type SecretStore } from './services/team/secret-store.
 import { createBackupServices } from './services/backup/backup-services.js';
 import { createWeightsServices } from './services/weights/weights-services.js';
 import { WeightsLibrary } from './services/weights/weights-library.js';
+import { weightsOnnx } from './services/weights/weights-onnx.js';
 import { JsonFileSettings, studioHome, type SettingsStore } from './services/settings/settings-store.js';
 import { RuntimeManager, type RuntimeManagerOptions } from './services/runtime/runtime-manager.js';
 import { defaultPythonRuntimeDir } from './services/runtime/runtime-location.js';
@@ -134,6 +135,7 @@ export function createStudio(options: StudioOptions): Studio {
     session,
     jobs,
     training,
+    weightsModel: (name, signal) => weightsOnnx(weights, runtime, name, signal),
     events: {
       suggestionsChanged: (imageId) => host?.emit.suggestions.onChanged({ imageId }),
       annotationsChanged: (imageId) => host?.emit.annotations.onChanged({ imageId }),

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { AbsolutePath } from './schemas.js';
-import { RunIdSchema } from './training.js';
+import { RunIdSchema, WeightsNameSchema } from './training.js';
 import type { ErrorPayload } from './errors.js';
 
 export const MODEL_FORMATS = ['yolo-detect', 'yolo-end2end', 'yolo-classify'] as const;
@@ -203,13 +203,27 @@ const modelSource = {
   modelPath: AbsolutePath.optional(),
   /** A training run of the open project: its exported best.onnx. */
   runId: RunIdSchema.optional(),
+  /**
+   * Weights from the studio's library by name (yolo11n.pt, a COCO detector): exported to ONNX
+   * once, through the runtime, and the export kept in the library.
+   */
+  weights: WeightsNameSchema.optional(),
 };
-const oneModel = (v: { modelPath?: string; runId?: string }) => (v.modelPath === undefined) !== (v.runId === undefined);
-const ONE_MODEL = 'name the model by modelPath or by runId (one of them)';
+const count = (...given: unknown[]) => given.filter((v) => v !== undefined).length;
+const oneModel = (v: { modelPath?: string; runId?: string; weights?: string }) => count(v.modelPath, v.runId, v.weights) === 1;
+const ONE_MODEL = 'name the model by modelPath, runId or weights (one of them)';
 
 export const LoadModelInput = z
-  .object({ path: AbsolutePath.optional(), runId: RunIdSchema.optional() })
-  .refine((v) => (v.path === undefined) !== (v.runId === undefined), 'name the model by path or by runId (one of them)');
+  .object({ path: AbsolutePath.optional(), runId: RunIdSchema.optional(), weights: WeightsNameSchema.optional() })
+  .refine((v) => count(v.path, v.runId, v.weights) === 1, 'name the model by path, runId or weights (one of them)');
+
+/**
+ * Which of a model's classes auto-label keeps, and as which project class: model name → project
+ * class name (made when the project lacks it), or null to ignore it. Names left out are ignored.
+ */
+export const ClassMapSchema = z
+  .record(z.string().min(1).max(200), z.string().trim().min(1).max(100).nullable())
+  .refine((m) => Object.keys(m).length <= 10_000, 'at most 10,000 mapped classes');
 
 export const PredictInput = z
   .object({
@@ -239,6 +253,8 @@ export const AutolabelInput = z
     maxDet: z.number().int().min(1).max(1000).default(DEFAULT_MAX_DET),
     /** Create project classes for the model's class names the project lacks (else they are left out). */
     createClasses: z.boolean().default(false),
+    /** Keep only these model classes, each as the project class named (see ClassMapSchema). */
+    classMap: ClassMapSchema.optional(),
   })
   .refine(oneModel, ONE_MODEL);
 

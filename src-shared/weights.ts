@@ -24,6 +24,8 @@ export interface WeightsEntry {
   /** Where it came from: a download (the URL, a mirror's or Ultralytics' own) or a file added. */
   source: { kind: 'download'; url: string } | { kind: 'added'; path: string };
   addedAt: string;
+  /** Its ONNX export, made once for auto-label and kept beside it; null until then. */
+  onnx: { path: string; bytes: number } | null;
 }
 
 /** One of Ultralytics' pretrained weights the studio offers, and whether the library has it. */

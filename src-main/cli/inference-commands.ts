@@ -6,20 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS } from '../services/media/image-files.js';
 import { StudioError, type AutolabelReport, type ImagePrediction, type ModelInfo, type PredictResult } from '@shared';
-import { UsageError, parse, print, waitForJob, withStudio, type Flags } from './common.js';
+import { UsageError, parse, print, probability, waitForJob, withStudio } from './common.js';
 import { ProgressLine } from './output.js';
 import { findRun } from './train-commands.js';
+import { ensureWeights } from './weights-commands.js';
 
 /** The contract takes at most this many paths per call. */
 const PATHS_PER_CALL = 1000;
-
-function probability(values: Flags, name: string, fallback: number): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} is a number from 0 to 1`);
-  return n;
-}
 
 /** Image files named directly, and those inside folders (recursively), in name order. */
 function collectImages(args: readonly string[]): string[] {
@@ -85,8 +78,8 @@ export async function cmdPredict(argv: string[]): Promise<number> {
   const { positionals, values } = parse(argv, { conf: { type: 'string' }, iou: { type: 'string' } });
   const [modelArg, ...inputs] = positionals;
   if (!modelArg || inputs.length === 0) throw new UsageError('reticle predict MODEL.onnx IMAGE|DIR... : name a model and what to predict on');
-  const conf = probability(values, 'conf', 0.25);
-  const iou = probability(values, 'iou', 0.7);
+  const conf = probability(values, 'conf') ?? 0.25;
+  const iou = probability(values, 'iou') ?? 0.7;
   const images = collectImages(inputs);
   if (images.length === 0) throw new UsageError(`no image files (${[...IMAGE_EXTENSIONS].join(' ')}) in ${inputs.join(', ')}`);
   const json = Boolean(values.json);
@@ -108,25 +101,45 @@ export async function cmdPredict(argv: string[]): Promise<number> {
   });
 }
 
+/** `--map car=vehicle --map truck=vehicle --map person`: model class → project class (the same name when left out). */
+function parseClassMap(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const from = (eq < 0 ? item : item.slice(0, eq)).trim();
+    const to = (eq < 0 ? from : item.slice(eq + 1)).trim();
+    if (!from || !to) throw new UsageError(`--map takes MODEL_CLASS=PROJECT_CLASS, or MODEL_CLASS to keep its name (got "${item}")`);
+    out[from] = to;
+  }
+  return out;
+}
+
 export async function cmdAutolabel(argv: string[]): Promise<number> {
   const { positionals, values } = parse(argv, {
     model: { type: 'string' },
     run: { type: 'string' },
+    weights: { type: 'string' },
+    map: { type: 'string', multiple: true },
     conf: { type: 'string' },
     iou: { type: 'string' },
     'create-classes': { type: 'boolean' },
   });
   const [dir] = positionals;
   if (!dir || positionals.length > 1) throw new UsageError('reticle autolabel DIR --model MODEL.onnx : name the project and the model');
-  if (Boolean(values.model) === Boolean(values.run)) throw new UsageError('name the model with --model MODEL.onnx or --run RUN (one of them)');
-  const conf = probability(values, 'conf', 0.25);
-  const iou = probability(values, 'iou', 0.7);
+  if ([values.model, values.run, values.weights].filter(Boolean).length !== 1) throw new UsageError('name the model with --model MODEL.onnx, --run RUN or --weights yolo11n.pt (one of them)');
+  const classMap = values.map ? parseClassMap(values.map as string[]) : undefined;
+  const conf = probability(values, 'conf') ?? 0.25;
+  const iou = probability(values, 'iou') ?? 0.7;
   return withStudio(async (api) => {
     await api.projects.open({ dir: path.resolve(dir) });
     // A run by its id or its name, as the training commands take it.
-    const source = values.model ? { modelPath: path.resolve(values.model as string) } : { runId: (await findRun(api, values.run as string)).id };
+    const source = values.model
+      ? { modelPath: path.resolve(values.model as string) }
+      : values.weights
+        ? { weights: (await ensureWeights(api, values.weights as string)).name }
+        : { runId: (await findRun(api, values.run as string)).id };
     const progress = new ProgressLine('autolabel');
-    const { jobId } = await api.inference.autolabel({ ...source, conf, iou, createClasses: Boolean(values['create-classes']) });
+    const { jobId } = await api.inference.autolabel({ ...source, conf, iou, createClasses: Boolean(values['create-classes']), classMap });
     const result = await waitForJob(api, jobId, progress);
     if (result.status === 'failed') throw new StudioError(result.error.code, result.error.message);
     if (result.kind !== 'autolabel') throw new StudioError('internal', 'unexpected job result');

@@ -45,10 +45,13 @@ Training:
 
 Inference (exported Ultralytics ONNX models):
   reticle predict MODEL.onnx IMAGE|DIR... [--conf 0.25] [--iou 0.7] [--json]
-  reticle autolabel DIR --model MODEL.onnx|--run RUN [--conf 0.25] [--iou 0.7] [--create-classes] [--json]
+  reticle autolabel DIR --model MODEL.onnx|--run RUN|--weights yolo11n.pt [--map MODEL_CLASS[=PROJECT_CLASS]]...
+                    [--conf 0.25] [--iou 0.7] [--create-classes] [--json]
 
   predict prints each image's boxes (image pixels, x1 y1 x2 y2) or top classes; autolabel
   stores suggestions for the project's unlabeled images, apart from its annotations.
+  --weights labels before you have a model: a pretrained COCO detector from the weights library
+  (exported to ONNX once); --map keeps only the classes named (--map car=vehicle --map person).
 ${WEIGHTS_USAGE}${TEAM_USAGE}${BACKUP_USAGE}
 Options:
   --json     machine-readable output on stdout (progress stays on stderr)

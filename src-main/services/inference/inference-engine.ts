@@ -13,8 +13,6 @@ import {
   type AcceptResult,
   type AnnotationChange,
   type AutolabelReport,
-  type ClassDef,
-  type ClassMappingEntry,
   type ErrorPayload,
   type ExecutionProvider,
   type ImagePrediction,
@@ -35,6 +33,7 @@ import type { InferenceProcessLauncher } from './inference-process.js';
 import { InferenceWorkerClient } from './inference-worker-client.js';
 import type { NewSuggestion } from '../store/suggestion-repository.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
+import { mapClasses, mappingFromPlan, planClassMap } from './class-map.js';
 
 interface InferenceEvents {
   /** An image's suggestions were added, accepted or rejected. */
@@ -51,6 +50,8 @@ interface InferenceEngineOptions {
   jobs: JobRunner;
   /** Resolves a training run to its exported model. */
   training?: ProjectTraining;
+  /** The ONNX export of weights in the studio's library, by name (made once, through the runtime). */
+  weightsModel?: (name: string, signal?: AbortSignal) => Promise<string>;
   events: InferenceEvents;
   /**
    * Execution providers to try, best first (the CPU is always the last resort). Default: CUDA on
@@ -75,18 +76,8 @@ function defaultProviders(platform = process.platform, env = process.env): Execu
   return ['cpu'];
 }
 
-/** Maps model class names to project classes: the same name, else the same name in any case. */
-function mapClasses(names: readonly string[], classes: readonly ClassDef[]): ClassMappingEntry[] {
-  const exact = new Map(classes.map((c) => [c.name, c.id]));
-  const loose = new Map(classes.map((c) => [c.name.trim().toLowerCase(), c.id]));
-  return names.map((modelName, classIndex) => ({
-    classIndex,
-    modelName,
-    classId: exact.get(modelName) ?? loose.get(modelName.trim().toLowerCase()) ?? null,
-  }));
-}
-
 type Predict = z.output<typeof PredictInput>;
+type ModelSource = { path?: string; modelPath?: string; runId?: string; weights?: string };
 type Autolabel = z.output<typeof AutolabelInput>;
 
 export class InferenceEngine {
@@ -109,8 +100,8 @@ export class InferenceEngine {
    * @throws StudioError `not_found` (no file, no run export), `invalid_input` (not ONNX),
    *   `unsupported` (an output Reticle cannot read)
    */
-  async loadModel(source: { path?: string; modelPath?: string; runId?: string }): Promise<ModelInfo> {
-    return this.describe(await this.load(this.resolveModel(source)));
+  async loadModel(source: ModelSource): Promise<ModelInfo> {
+    return this.describe(await this.load(await this.resolveModel(source)));
   }
 
   /**
@@ -175,20 +166,17 @@ export class InferenceEngine {
    */
   autolabel(input: Autolabel): { jobId: string } {
     const project = this.options.session.require();
-    const file = this.resolveModel(input);
+    // A file or a run is found now, so a wrong one fails the call; library weights may need
+    // their ONNX export first, which the job does, with its progress.
+    const local = input.weights ? null : this.resolveLocal(input);
     const ids = input.imageIds ?? this.unlabeledIds(project.store);
     const repo = project.store.suggestions;
     const { jobId } = this.options.jobs.start('autolabel', async (job) => {
       const started = performance.now();
-      job.progress({ phase: 'scanning', done: 0, total: ids.length });
+      job.progress({ phase: 'scanning', done: 0, total: ids.length, current: input.weights ? `preparing ${input.weights} (exported to ONNX once)` : undefined });
+      const file = local ?? (await this.resolveModel(input, job.signal));
       const loaded = await this.load(file);
       let model = this.describe(loaded);
-      let classesCreated: string[] = [];
-      if (input.createClasses && model.unmatched.length && !job.signal.aborted) {
-        classesCreated = project.store.classes.ensure(model.unmatched).created;
-        this.options.events.classesChanged();
-        model = this.describe(loaded);
-      }
       if (model.task !== project.info.task) {
         throw new StudioError(
           'invalid_input',
@@ -196,6 +184,20 @@ export class InferenceEngine {
             ? 'This model detects boxes, but the project classifies whole images: use a classification model.'
             : 'This model classifies whole images, but the project draws boxes: use a detection model.',
         );
+      }
+      let classesCreated: string[] = [];
+      if (input.classMap) {
+        // Checked whole before a class is made or a suggestion written.
+        const plan = planClassMap(loaded.names, project.store.classes.list(), input.classMap);
+        if (plan.create.length && !job.signal.aborted) {
+          classesCreated = project.store.classes.ensure(plan.create).created;
+          this.options.events.classesChanged();
+        }
+        model = { ...model, classMapping: mappingFromPlan(loaded.names, plan, project.store.classes.list()), unmatched: [] };
+      } else if (input.createClasses && model.unmatched.length && !job.signal.aborted) {
+        classesCreated = project.store.classes.ensure(model.unmatched).created;
+        this.options.events.classesChanged();
+        model = this.describe(loaded);
       }
       const options = this.predictOptions(model, { ...input, topK: model.names.length, candidates: false });
       const report: AutolabelReport = {
@@ -331,10 +333,17 @@ export class InferenceEngine {
 
   // --- helpers ------------------------------------------------------------------------------
 
-  private resolveModel(source: { path?: string; modelPath?: string; runId?: string }): string {
+  private async resolveModel(source: ModelSource, signal?: AbortSignal): Promise<string> {
+    if (!source.weights) return this.resolveLocal(source);
+    if (!this.options.weightsModel) throw new StudioError('unsupported', 'This studio has no weights library.');
+    return this.options.weightsModel(source.weights, signal);
+  }
+
+  /** A model file, or a run's export. */
+  private resolveLocal(source: ModelSource): string {
     const given = source.path ?? source.modelPath;
     if (given) return path.resolve(given);
-    if (!source.runId) throw new StudioError('invalid_input', 'Name a model file or a training run.');
+    if (!source.runId) throw new StudioError('invalid_input', 'Name a model file, a training run or library weights.');
     return this.runModel(source.runId);
   }
 

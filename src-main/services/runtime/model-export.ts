@@ -20,6 +20,8 @@ interface ModelExportOptions {
   format: ModelExportFormat;
   /** Where the export process runs (the run folder). */
   cwd: string;
+  /** Ends the export (the runtime process is killed). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,7 +38,9 @@ export async function exportWeights(options: ModelExportOptions): Promise<RunArt
     env: options.env,
     cwd: options.cwd,
     timeoutMs: EXPORT_TIMEOUT_MS,
+    signal: options.signal,
   });
+  if (options.signal?.aborted) throw new StudioError('cancelled', `The ${options.format} export was cancelled.`);
   const exported = result.messages.find((m) => m.type === 'exported');
   if (exported && exported.type === 'exported') return { kind: options.format, path: exported.path, bytes: exported.bytes };
   const error = result.messages.find((m) => m.type === 'error');

@@ -50,10 +50,31 @@ export class WeightsLibrary {
     try {
       const entry = JSON.parse(fs.readFileSync(path.join(this.metaDir, `${name}.json`), 'utf8')) as WeightsEntry;
       const stat = fs.statSync(this.path(name));
-      return stat.isFile() && stat.size === entry.bytes ? { ...entry, path: this.path(name) } : null;
+      return stat.isFile() && stat.size === entry.bytes ? { ...entry, path: this.path(name), onnx: this.onnx(name, entry.sha256) } : null;
     } catch {
       return null;
     }
+  }
+
+  /** The ONNX export of `name`, when it was made from the file the library holds now. */
+  private onnx(name: string, sha256: string): WeightsEntry['onnx'] {
+    try {
+      const record = JSON.parse(fs.readFileSync(this.onnxRecordPath(name), 'utf8')) as { path: string; bytes: number; fromSha256: string };
+      return record.fromSha256 === sha256 && fs.statSync(record.path).size === record.bytes ? { path: record.path, bytes: record.bytes } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private onnxRecordPath(name: string): string {
+    return path.join(this.metaDir, `${name}.onnx.json`);
+  }
+
+  /** Records an ONNX export of `name`'s current file. */
+  recordOnnx(name: string, onnx: { path: string; bytes: number }): void {
+    const entry = this.get(name);
+    if (!entry) throw new StudioError('not_found', `The library has no ${name}.`);
+    writeJsonAtomic(this.onnxRecordPath(name), { ...onnx, fromSha256: entry.sha256 });
   }
 
   /**
@@ -77,22 +98,21 @@ export class WeightsLibrary {
       parameters: info.parameters,
       source,
       addedAt: new Date().toISOString(),
+      onnx: null,
     };
-    fs.mkdirSync(this.metaDir, { recursive: true });
-    const meta = path.join(this.metaDir, `${name}.json`);
-    const tmp = `${meta}.${randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(entry, null, 2));
-    fs.renameSync(tmp, meta);
+    writeJsonAtomic(path.join(this.metaDir, `${name}.json`), entry);
     fs.renameSync(staged, this.path(name));
     return entry;
   }
 
   /** @returns whether there was such an entry */
   remove(name: string): boolean {
-    const had = this.get(name) !== null;
+    const entry = this.get(name);
+    if (entry?.onnx) fs.rmSync(entry.onnx.path, { force: true });
+    fs.rmSync(this.onnxRecordPath(name), { force: true });
     fs.rmSync(path.join(this.metaDir, `${name}.json`), { force: true });
     fs.rmSync(this.path(name), { force: true });
-    return had;
+    return entry !== null;
   }
 
   /**
@@ -120,6 +140,13 @@ export class WeightsLibrary {
     }
     throw new StudioError('conflict', `${name} is being fetched or added by another process. Wait for it to finish.`);
   }
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2));
+  fs.renameSync(tmp, file);
 }
 
 export function describeSource(source: WeightsEntry['source']): string {

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary, WeightsLibraryState, WeightsReport } from '@shared';
+import type { AutolabelReport, RunSummary, WeightsLibraryState, WeightsReport } from '@shared';
+import { image, model } from '../inference/fixtures.js';
 import { ensureCliBuilt, reticle, reticleAsync } from '../../helpers/cli.js';
 import { makeImage, tempDir } from '../../helpers/images.js';
 import { doublesEnv } from '../training/training-fixture.js';
@@ -97,5 +98,22 @@ describe('reticle train --model NAME.pt', () => {
     expect(json<RunSummary[]>(await reticleAsync(['runs', dir, '--json'], env))).toHaveLength(2);
 
     expect(await reticleAsync(['train', dir, '--model', 'no such.pt'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/write \.\/no such\.pt for a file/) });
+  }, 120_000);
+});
+
+describe('reticle autolabel --weights', () => {
+  it('labels with a pretrained detector from the library, keeping only the mapped classes', async () => {
+    const mirror = await mirrorWith({ 'yolo11n.pt': doublePretrained({ names: ['circle', 'square', 'triangle'] }) });
+    const env = { ...cliEnv(mirror), ULTRALYTICS_DOUBLE_ONNX: model('yolo11-detect.onnx') };
+    const dir = path.join(tempDir(), 'shapes');
+    expect(reticle(['new', dir, '--name', 'Shapes', '--task', 'detect'], env).code).toBe(0);
+    expect(reticle(['import', dir, image('square.png'), image('wide.png'), image('tall.jpg')], env).code).toBe(0);
+    const r = await reticleAsync(['autolabel', dir, '--weights', 'yolo11n.pt', '--map', 'square=box', '--map', 'circle', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as AutolabelReport;
+    expect(report).toMatchObject({ images: 3, failed: [], classesCreated: ['box', 'circle'] });
+    expect(report.suggestions).toBeGreaterThan(0);
+    expect(reticle(['stats', dir, '--json'], env).stdout).not.toMatch(/triangle/);
+    expect((await reticleAsync(['autolabel', dir, '--weights', 'yolo11n.pt', '--map', '=x'], env)).stderr).toMatch(/--map takes MODEL_CLASS=PROJECT_CLASS/);
   }, 120_000);
 });

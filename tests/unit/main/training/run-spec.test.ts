@@ -31,6 +31,7 @@ describe('pretrained weights from the library', () => {
     parameters: null,
     source: { kind: 'download', url: 'http://127.0.0.1:9/w/yolo11n.pt' },
     addedAt: '2026-12-08T00:00:00.000Z',
+    onnx: null,
     ...over,
   });
   const pretrained = spec({ model: { kind: 'pretrained', name: 'yolo11n.pt' } });

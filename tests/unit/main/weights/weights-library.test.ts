@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { JobProgress, JobResult, RunSummary, StudioApi, WeightsReport } from '@shared';
+import type { RunSummary } from '@shared';
 import { scratch, trainingStudio, type TrainingStudio } from '../training/training-fixture.js';
 import { doublePretrained, startMirror, type Mirror } from './weights-server.js';
+import { failure, job, report } from './weights-jobs.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const cleanups: (() => Promise<void>)[] = [];
@@ -24,38 +25,6 @@ async function setup(options: { dataDir?: string } = {}): Promise<{ t: TrainingS
   const t = await trainingStudio({ env: { RETICLE_WEIGHTS_MIRROR: mirror.url }, dataDir, images: 12 });
   cleanups.push(() => mirror.close(), () => t.dispose());
   return { t, mirror, dataDir };
-}
-
-/** Runs a weights job and collects its progress. */
-async function job(t: TrainingStudio, start: (api: StudioApi) => Promise<{ jobId: string }>): Promise<{ result: JobResult; progress: JobProgress[] }> {
-  const progress: JobProgress[] = [];
-  let jobId = '';
-  const seen: JobResult[] = [];
-  const offP = t.api.jobs.onProgress((p) => p.jobId === jobId && progress.push(p));
-  const done = new Promise<JobResult>((resolve) => {
-    const off = t.api.jobs.onFinished((r) => {
-      seen.push(r);
-      if (r.jobId === jobId) {
-        off();
-        resolve(r);
-      }
-    });
-  });
-  jobId = (await start(t.api)).jobId;
-  const early = seen.find((r) => r.jobId === jobId);
-  const result = early ?? (await done);
-  offP();
-  return { result, progress };
-}
-
-function failure(result: JobResult): { code: string; message: string } {
-  if (result.status !== 'failed') throw new Error(`the job ended ${result.status}, not failed`);
-  return result.error;
-}
-
-function report(result: JobResult): WeightsReport {
-  if (result.status !== 'ok' || result.kind !== 'weights') throw new Error(`the job ended ${result.status}: ${JSON.stringify(result)}`);
-  return result.report;
 }
 
 /** Nothing of `name` is left in the library's folder, staged or kept. */

@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface MirrorRequest {
   path: string;
@@ -97,4 +99,12 @@ sys.stdout.buffer.write(buf.getvalue())
 
 export function readIfExists(file: string): Buffer | null {
   return fs.existsSync(file) ? fs.readFileSync(file) : null;
+}
+
+/** Writes `body` as `name` in a new scratch folder: a file a user would add. */
+export function scratchFile(name: string, body: Buffer): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reticle-weights-file-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, body);
+  return file;
 }
