@@ -68,6 +68,15 @@ export function waitForJob(api: StudioApi, jobId: string, progress: ProgressLine
   });
 }
 
+/** A `--name` flag that is a number from 0 to 1 (a confidence, an IoU); undefined when not given. */
+export function probability(values: Flags, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} is a number from 0 to 1`);
+  return n;
+}
+
 export function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }

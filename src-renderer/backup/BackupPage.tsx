@@ -9,6 +9,7 @@ import { toErrorPayload, type BackupReport, type BackupSnapshotInfo, type ErrorP
 import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { RunningJobRow } from '../ui/JobsPanel.js';
 import { formatBytes } from '../ui/format.js';
+import { TableHead } from '../ui/TableHead.js';
 import { useAction, useSlice, useStores } from '../ui/stores-context.js';
 import { createBackupStore, type BackupState, type TargetForm } from './backup-store.js';
 import './backup.css';
@@ -36,9 +37,9 @@ export function BackupPage() {
         <h2>Backup</h2>
       </div>
       <ErrorMessage error={loadError} testId="backup-load-error" onDismiss={() => setLoadError(null)} />
-      <div className="backup-layout">
+      <div className="card-columns side-first">
         <TargetCard store={store} />
-        <div className="backup-column">
+        <div className="card-column">
           <BackUpCard store={store} />
           <SnapshotsCard store={store} />
         </div>
@@ -230,18 +231,8 @@ function SnapshotsCard({ store }: { store: BackupStore }) {
       <ErrorMessage error={list.error} testId="backup-list-error" onDismiss={list.clear} />
       {snapshots && snapshots.length === 0 && <p className="muted">No backups under this prefix yet.</p>}
       {snapshots && snapshots.length > 0 && (
-        <table className="backup-table">
-          <thead>
-            <tr>
-              <th scope="col">Taken</th>
-              <th scope="col">Project</th>
-              <th scope="col">Images</th>
-              <th scope="col">Size</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+        <table className="data-table backup-table">
+          <TableHead columns={['Taken', 'Project', 'Images', 'Size']} />
           <tbody>
             {snapshots.map((s) => (
               <tr key={`${s.project}/${s.snapshot}`} data-testid="backup-snapshot" data-snapshot={s.snapshot} className={chosen === s ? 'chosen' : undefined}>

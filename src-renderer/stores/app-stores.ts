@@ -13,6 +13,7 @@ import { createSelectionStore, type SelectionState } from './selection-store.js'
 import { createViewerStore, type ViewerState } from './viewer-store.js';
 import { createLabelerSession, type LabelerSession } from '../labeler/labeler-session.js';
 import { createTrainingStore, type TrainingState } from '../training/training-store.js';
+import { createWeightsStore, type WeightsState } from '../weights/weights-store.js';
 
 export interface AppStores {
   host: Host;
@@ -27,6 +28,8 @@ export interface AppStores {
   selection: StoreApi<SelectionState>;
   /** The runtime, runs and their live epochs: kept while the training tab is not shown. */
   training: StoreApi<TrainingState>;
+  /** The weights library and its fetches: shared by the Weights tab and the training form. */
+  weights: StoreApi<WeightsState>;
   /** Loads what the page shows first; called once the UI is mounted. */
   start(): Promise<void>;
   dispose(): void;
@@ -48,6 +51,7 @@ export function createAppStores(): AppStores {
       void stores.project.getState().boot().catch(stores.project.getState().reportBackgroundError);
       void stores.jobs.getState().loadRunning().catch(stores.project.getState().reportBackgroundError);
       void stores.training.getState().refresh();
+      if (stores.weights.getState().library) void stores.weights.getState().load();
     }
     if (state === 'open') everOpen = true;
   });
@@ -90,6 +94,7 @@ export function composeAppStores(host: Host, connection: StoreApi<ConnectionStor
   });
   const jobs = createJobsStore({ api });
   const training = createTrainingStore(api);
+  const weights = createWeightsStore(api);
   const subscriptions: Unsubscribe[] = [];
 
   const refreshImagesSoon = () => {
@@ -112,11 +117,14 @@ export function composeAppStores(host: Host, connection: StoreApi<ConnectionStor
     labeler,
     selection,
     training,
+    weights,
 
     async start() {
       subscriptions.push(
         // Training events are followed whichever tab is shown, so a run's curves are never lost.
         training.getState().attach(),
+        // Weights fetches too: a fetch the training form started finishes while another tab is shown.
+        weights.getState().attach(),
         api.projects.onChanged((info) => project.getState().projectChanged(info)),
         api.classes.onChanged((classes) => project.getState().setClasses(classes)),
         api.images.onChanged(() => refreshImagesSoon()),

@@ -1,43 +1,41 @@
 /**
- * What to train: the model (an architecture from scratch, weights the user has, or an earlier
- * run's best), the usual settings, and under "Advanced" any other Ultralytics hyperparameter
- * and a split for this run. Checked before it is sent; the studio's refusals show here too.
+ * What to train: the model (pretrained weights by default, from scratch, weights the user has,
+ * or an earlier run's best), the usual settings, and under "Advanced" any other Ultralytics
+ * hyperparameter and a split for this run. Checked before it is sent; the studio's refusals show
+ * here too. Pretrained weights the library lacks are fetched first, with progress and Cancel,
+ * and the run starts once they are in.
  */
-import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import type { TrainingStartRequest } from '@shared';
 import { ErrorMessage } from '../ui/ErrorMessage.js';
-import { useAction } from '../ui/stores-context.js';
+import { useAction, useSlice, useStores } from '../ui/stores-context.js';
 import { useTraining, useTrainingStore } from './context.js';
 import { trainingDeviceChoices } from './devices.js';
-import { formatMetric } from './format.js';
-import { metricValue } from './run-data.js';
-import {
-  AUGMENTATION_LABELS,
-  AUGMENTATION_PRESETS,
-  FAMILY_LABELS,
-  MODEL_FAMILIES,
-  MODEL_SIZES,
-  OPTIMIZERS,
-  SIZE_LABELS,
-  validateTrainingForm,
-  type FormErrors,
-  type FormField,
-  type ModelSource,
-  type TrainingFormValues,
-} from './training-form.js';
+import { ChoiceSelect, Field } from './FormField.js';
+import { ModelChoice } from './ModelChoice.js';
+import { AUGMENTATION_LABELS, AUGMENTATION_PRESETS, OPTIMIZERS, validateTrainingForm, type FormErrors, type TrainingFormValues } from './training-form.js';
 
 export function TrainingForm() {
   const store = useTrainingStore();
   const form = useTraining((s) => s.form);
   const runtime = useTraining((s) => s.runtime);
   const runs = useTraining((s) => s.runs);
+  const { weights, project } = useStores();
+  const task = useSlice(project, (s) => s.project?.task ?? 'detect');
   const [showErrors, setShowErrors] = useState(false);
-  const start = useAction((request: TrainingStartRequest) => store.getState().start(request));
+  const start = useAction(async (request: TrainingStartRequest) => {
+    // training.start takes pretrained weights only from the library: fetch them first.
+    if (request.model.kind === 'pretrained') await weights.getState().ensure(request.model.name);
+    return store.getState().start(request);
+  });
 
   const devices = useMemo(() => trainingDeviceChoices(runtime), [runtime]);
   const usableDevices = devices.filter((d) => d.works).map((d) => d.value);
   const finishedRuns = runs.filter((r) => r.status === 'completed');
-  const checked = validateTrainingForm(form, { devices: runtime?.env ? usableDevices : undefined, runs: finishedRuns.map((r) => r.id) });
+  const checked = validateTrainingForm(form, { devices: runtime?.env ? usableDevices : undefined, runs: finishedRuns.map((r) => r.id), task });
+  const chosen = checked.request?.model.kind === 'pretrained' ? checked.request.model.name : null;
+  // A fetch of the chosen weights under way (from here or the Weights tab): Train waits for it.
+  const fetching = useSlice(weights, (s) => chosen !== null && s.jobs.some((j) => j.target?.kind === 'pull' && j.target.name === chosen));
   const errors: FormErrors = showErrors ? checked.errors : {};
   const runtimeBlocks = runtime !== null && !runtime.ready;
 
@@ -55,64 +53,7 @@ export function TrainingForm() {
     <form className="panel training-form" onSubmit={(e) => void submit(e)} noValidate aria-label="New training run" data-testid="training-form">
       <h2>New training run</h2>
 
-      <fieldset className="field">
-        <legend>Start from</legend>
-        <div className="source-choice" role="radiogroup">
-          {(
-            [
-              ['architecture', 'A YOLO architecture, from scratch'],
-              ['weights', 'Weights I have (.pt)'],
-              ['run', 'An earlier run’s best weights'],
-            ] as [ModelSource, string][]
-          ).map(([value, label]) => (
-            <label key={value} className="checkbox">
-              <input type="radio" name="model-source" value={value} checked={form.source === value} onChange={() => set({ source: value })} data-testid={`model-source-${value}`} />
-              {label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
-
-      {form.source === 'architecture' && (
-        <div className="form-row">
-          <Field label="Model family" id="tf-family">
-            <select id="tf-family" value={form.family} onChange={(e) => set({ family: e.target.value as TrainingFormValues['family'] })} data-testid="model-family">
-              {MODEL_FAMILIES.map((f) => (
-                <option key={f} value={f}>
-                  {FAMILY_LABELS[f]}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Size" id="tf-size">
-            <select id="tf-size" value={form.size} onChange={(e) => set({ size: e.target.value as TrainingFormValues['size'] })} data-testid="model-size">
-              {MODEL_SIZES.map((s) => (
-                <option key={s} value={s}>
-                  {SIZE_LABELS[s]}
-                </option>
-              ))}
-            </select>
-          </Field>
-        </div>
-      )}
-      {form.source === 'weights' && (
-        <Field label="Weights file" id="tf-weights" error={errors.weightsPath} field="weightsPath">
-          <input id="tf-weights" value={form.weightsPath} onChange={(e) => set({ weightsPath: e.target.value })} placeholder="/path/to/weights.pt" spellCheck={false} data-testid="weights-path" />
-        </Field>
-      )}
-      {form.source === 'run' && (
-        <Field label="Run" id="tf-run" error={errors.runId} field="runId">
-          <select id="tf-run" value={form.runId} onChange={(e) => set({ runId: e.target.value })} data-testid="weights-run">
-            <option value="">{finishedRuns.length === 0 ? 'No completed runs yet' : 'Choose a completed run…'}</option>
-            {finishedRuns.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name} · {r.model} · mAP50-95 {formatMetric(metricValue(r.best?.metrics, 'mAP50-95'))}
-              </option>
-            ))}
-          </select>
-        </Field>
-      )}
-      {errors.model && <p className="field-error">{errors.model}</p>}
+      <ModelChoice form={form} errors={errors} task={task} finishedRuns={finishedRuns} set={set} />
 
       <Field label="Name (optional)" id="tf-name" error={errors.name} field="name">
         <input id="tf-name" value={form.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. first try, 640 px" maxLength={120} data-testid="run-name" />
@@ -147,25 +88,13 @@ export function TrainingForm() {
           <input id="tf-lr0" inputMode="decimal" value={form.lr0} onChange={(e) => set({ lr0: e.target.value })} placeholder="default" data-testid="lr0" />
         </Field>
         <Field label="Optimizer" id="tf-optimizer">
-          <select id="tf-optimizer" value={form.optimizer} onChange={(e) => set({ optimizer: e.target.value as TrainingFormValues['optimizer'] })} data-testid="optimizer">
-            {OPTIMIZERS.map((o) => (
-              <option key={o} value={o}>
-                {o === 'auto' ? 'Auto' : o}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect id="tf-optimizer" value={form.optimizer} values={OPTIMIZERS} label={(o) => (o === 'auto' ? 'Auto' : o)} onChange={(optimizer) => set({ optimizer })} testId="optimizer" />
         </Field>
       </div>
 
       <div className="form-row">
         <Field label="Augmentation" id="tf-augmentation">
-          <select id="tf-augmentation" value={form.augmentation} onChange={(e) => set({ augmentation: e.target.value as TrainingFormValues['augmentation'] })} data-testid="augmentation">
-            {AUGMENTATION_PRESETS.map((a) => (
-              <option key={a} value={a}>
-                {AUGMENTATION_LABELS[a]}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect id="tf-augmentation" value={form.augmentation} values={AUGMENTATION_PRESETS} label={(a) => AUGMENTATION_LABELS[a]} onChange={(augmentation) => set({ augmentation })} testId="augmentation" />
         </Field>
         <Field label="Device" id="tf-device" error={errors.device} field="device">
           <select id="tf-device" value={form.device} onChange={(e) => set({ device: e.target.value })} data-testid="device">
@@ -233,27 +162,11 @@ export function TrainingForm() {
         <button type="button" className="link-button" onClick={() => store.getState().resetForm()}>
           Reset
         </button>
-        <button type="submit" className="primary train-button" disabled={start.pending || runtimeBlocks} data-testid="train-button">
-          {start.pending ? 'Starting…' : 'Train'}
+        <button type="submit" className="primary train-button" disabled={start.pending || fetching || runtimeBlocks} data-testid="train-button">
+          {fetching ? 'Downloading weights…' : start.pending ? 'Starting…' : 'Train'}
         </button>
       </div>
     </form>
-  );
-}
-
-function Field({ label, id, error, field, children }: { label: string; id: string; error?: string; field?: FormField; children: ReactNode }) {
-  return (
-    <div className={`field${error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>
-        <span className="field-label">{label}</span>
-      </label>
-      {children}
-      {error && (
-        <p className="field-error" id={`${id}-error`} data-testid={`field-error-${field ?? id}`}>
-          {error}
-        </p>
-      )}
-    </div>
   );
 }
 

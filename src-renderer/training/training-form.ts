@@ -1,23 +1,28 @@
 /**
  * The training form as the user types it (strings, as inputs hold them) and its validation into
  * a `training.start` request, with a message per field a person can act on. The contract's own
- * schema checks the result last, so nothing the studio would refuse gets through.
+ * schema checks the result last, so nothing the studio would refuse gets through. The model
+ * starts from pretrained weights unless the user picks otherwise: from scratch a few hundred
+ * images teach a YOLO almost nothing.
  */
 import {
   AUGMENTATION_PRESETS,
   MODEL_FAMILIES,
   MODEL_SIZES,
   OPTIMIZERS,
+  pretrainedName,
   runtimeDeviceProblem,
   TrainingStartInput,
   type ModelFamily,
   type ModelSize,
+  type TaskType,
   type TrainingStartRequest,
 } from '@shared';
 
 type Optimizer = (typeof OPTIMIZERS)[number];
 type AugmentationPreset = (typeof AUGMENTATION_PRESETS)[number];
-export type ModelSource = 'architecture' | 'weights' | 'run';
+/** Where the model starts: pretrained weights from the library (the default), from scratch, a file, or an earlier run. */
+export type ModelSource = 'pretrained' | 'architecture' | 'weights' | 'run';
 
 interface AdvancedRow {
   key: string;
@@ -69,7 +74,7 @@ export type FormErrors = Partial<Record<FormField, string>> & { advancedRows?: R
 
 export const DEFAULT_FORM: TrainingFormValues = {
   name: '',
-  source: 'architecture',
+  source: 'pretrained',
   family: 'yolo11',
   size: 'n',
   weightsPath: '',
@@ -136,15 +141,18 @@ interface FormResult {
 
 /**
  * Checks the form against what the studio accepts. `devices` are the device values the runtime
- * check offered ('auto' is always allowed); `runs` the ids of runs whose weights can be used.
+ * check offered ('auto' is always allowed); `runs` the ids of runs whose weights can be used;
+ * `task` the project's, which names the pretrained weights (detection: yolo11n.pt).
  */
-export function validateTrainingForm(values: TrainingFormValues, options: { devices?: readonly string[]; runs?: readonly string[] } = {}): FormResult {
+export function validateTrainingForm(values: TrainingFormValues, options: { devices?: readonly string[]; runs?: readonly string[]; task?: TaskType } = {}): FormResult {
   const errors: FormErrors = {};
 
   if (values.name.trim().length > 100) errors.name = 'The name is at most 100 characters.';
 
   let model: TrainingStartRequest['model'] | null = null;
-  if (values.source === 'architecture') {
+  if (values.source === 'pretrained') {
+    model = { kind: 'pretrained', name: pretrainedName(values.family, values.size, options.task ?? 'detect') };
+  } else if (values.source === 'architecture') {
     model = { kind: 'architecture', family: values.family, size: values.size };
   } else if (values.source === 'weights') {
     const p = values.weightsPath.trim();

@@ -14,6 +14,7 @@ import type { StudioApi, Unsubscribe } from '@shared';
 import { createRunsSlice, type RunsSlice } from './runs-slice.js';
 import { createRuntimeSlice, type RuntimeSlice } from './runtime-slice.js';
 import { createTrainingViewSlice, type TrainingViewSlice } from './training-view-slice.js';
+import { countedAttach } from '../stores/counted-attach.js';
 
 export interface TrainingState extends RuntimeSlice, RunsSlice, TrainingViewSlice {
   /** Follows the studio's training and runtime-job events; counted, so attaching twice subscribes once. */
@@ -21,9 +22,6 @@ export interface TrainingState extends RuntimeSlice, RunsSlice, TrainingViewSlic
 }
 
 export function createTrainingStore(api: StudioApi): StoreApi<TrainingState> {
-  let attachCount = 0;
-  let subscriptions: Unsubscribe[] = [];
-
   return createStore<TrainingState>()((set, get) => {
     const runtime = createRuntimeSlice(api, set, get);
     return {
@@ -31,30 +29,17 @@ export function createTrainingStore(api: StudioApi): StoreApi<TrainingState> {
       ...createRunsSlice(api, set, get, runtime.adoptRuntimeJob),
       ...createTrainingViewSlice(set, get),
 
-      attach() {
-        // Counted: the studio and the page may both attach; events are received once.
-        attachCount++;
-        if (attachCount === 1) {
-          subscriptions = [
-            api.training.onStatus((summary) => get().statusChanged(summary)),
-            api.training.onEpoch((event) => get().epochArrived(event)),
-            api.training.onProgress((progress) => get().progressed(progress)),
-            api.jobs.onProgress((progress) => {
-              if (progress.kind === 'runtime') get().installProgressed(progress);
-            }),
-            api.jobs.onFinished((result) => {
-              if (result.kind === 'runtime') get().installFinished(result);
-            }),
-          ];
-        }
-        let done = false;
-        return () => {
-          if (done) return;
-          done = true;
-          attachCount--;
-          if (attachCount === 0) for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
-        };
-      },
+      attach: countedAttach(() => [
+        api.training.onStatus((summary) => get().statusChanged(summary)),
+        api.training.onEpoch((event) => get().epochArrived(event)),
+        api.training.onProgress((progress) => get().progressed(progress)),
+        api.jobs.onProgress((progress) => {
+          if (progress.kind === 'runtime') get().installProgressed(progress);
+        }),
+        api.jobs.onFinished((result) => {
+          if (result.kind === 'runtime') get().installFinished(result);
+        }),
+      ]),
     };
   });
 }

@@ -2,6 +2,7 @@
 import type { ImportReport, JobResult } from '@shared';
 import { ErrorMessage } from './ErrorMessage.js';
 import { formatBytes } from './format.js';
+import { ProgressBar } from './ProgressBar.js';
 import type { RunningJob } from '../stores/jobs-store.js';
 import { useAction, useSlice, useStores } from './stores-context.js';
 
@@ -25,17 +26,17 @@ export function JobsPanel() {
               Cancel
             </button>
           </div>
-          <Progress done={upload.progress.bytesDone} total={upload.progress.bytesTotal} label="Upload progress" />
+          <ProgressBar done={upload.progress.bytesDone} total={upload.progress.bytesTotal} label="Upload progress" />
         </div>
       )}
-      {/* Runtime installs are shown, with their output, on the training page. */}
+      {/* Runtime installs are shown, with their output, on the training page; weights on the Weights tab and the training form. */}
       {running
-        .filter((job) => job.kind !== 'runtime')
+        .filter((job) => !OWN_PAGE_JOBS.has(job.kind))
         .map((job) => (
           <RunningJobRow key={job.jobId} job={job} />
         ))}
       {results
-        .filter((result) => result.kind !== 'runtime')
+        .filter((result) => !OWN_PAGE_JOBS.has(result.kind))
         .map((result) =>
           result.kind === 'import' ? <ImportResultPanel key={result.jobId} result={result} /> : <ExportResultLine key={result.jobId} result={result} />,
         )}
@@ -43,18 +44,11 @@ export function JobsPanel() {
   );
 }
 
-function Progress({ done, total, label }: { done: number; total: number; label: string }) {
-  const indeterminate = total <= 0;
-  return (
-    <div className={`progress${indeterminate ? ' indeterminate' : ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={indeterminate ? undefined : total} aria-valuenow={indeterminate ? undefined : done}>
-      <div className="progress-fill" style={{ width: indeterminate ? undefined : `${Math.min(100, (100 * done) / total)}%` }} />
-    </div>
-  );
-}
-
+/** Jobs whose progress and outcome another page shows. */
+const OWN_PAGE_JOBS = new Set<RunningJob['kind']>(['runtime', 'weights']);
 const PHASES = { scanning: 'Looking for files', working: 'Working', finishing: 'Finishing' } as const;
 /** Jobs whose progress counts bytes (transfers), not files. */
-const BYTE_JOBS = new Set<RunningJob['kind']>(['backup', 'restore']);
+const BYTE_JOBS = new Set<RunningJob['kind']>(['backup', 'restore', 'weights']);
 const FAILED_TITLES: Record<RunningJob['kind'], string> = {
   import: 'The import failed:',
   export: 'The export failed:',
@@ -64,8 +58,9 @@ const FAILED_TITLES: Record<RunningJob['kind'], string> = {
   pull: 'The pull failed:',
   backup: 'The backup failed:',
   restore: 'The restore failed:',
+  weights: 'Fetching or adding weights failed:',
 };
-const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3' };
+const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3', weights: 'Fetching weights' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
   const { jobs } = useStores();
@@ -89,7 +84,7 @@ export function RunningJobRow({ job }: { job: RunningJob }) {
           Cancel
         </button>
       </div>
-      <Progress done={p?.done ?? 0} total={p?.total ?? 0} label={`${title} progress`} />
+      <ProgressBar done={p?.done ?? 0} total={p?.total ?? 0} label={`${title} progress`} />
       {p?.current && <div className="job-current muted small" title={p.current}>{p.current}</div>}
       <ErrorMessage error={cancel.error} testId="job-cancel-error" onDismiss={cancel.clear} />
     </div>

@@ -4,7 +4,7 @@
  */
 import { useCallback, useState } from 'react';
 import type { ImageFilter, ImportFormat } from '@shared';
-import { LazyBackupPage, LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTeamPage, LazyTrainingPage } from './lazy-pages.js';
+import { LazyBackupPage, LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTeamPage, LazyTrainingPage, LazyWeightsPage } from './lazy-pages.js';
 import { GridSelectionBar } from './GridSelectionBar.js';
 import { ClassesPanel } from './ClassesPanel.js';
 import { DropZone } from './DropZone.js';
@@ -86,6 +86,7 @@ export function ProjectView() {
       {tab === 'splits' && <LazySplitsPage />}
       {tab === 'training' && <LazyTrainingPage />}
       {tab === 'models' && <LazyModelsPage />}
+      {tab === 'weights' && <LazyWeightsPage />}
       {tab === 'team' && <LazyTeamPage />}
       {tab === 'backup' && <LazyBackupPage />}
       <LazyLabeler />
@@ -94,12 +95,13 @@ export function ProjectView() {
   );
 }
 
-type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'models' | 'team' | 'backup';
+type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'weights' | 'models' | 'team' | 'backup';
 const TABS: { id: ProjectTab; label: string }[] = [
   { id: 'images', label: 'Images' },
   { id: 'health', label: 'Health' },
   { id: 'splits', label: 'Splits' },
   { id: 'training', label: 'Training' },
+  { id: 'weights', label: 'Weights' },
   { id: 'models', label: 'Models' },
   { id: 'team', label: 'Team' },
   { id: 'backup', label: 'Backup' },

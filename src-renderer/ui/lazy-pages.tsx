@@ -1,5 +1,5 @@
 /**
- * The labeler (with Konva), the health, split, training (with uPlot) and models pages load on demand, so the grid's first
+ * The labeler (with Konva), the health, split, training (with uPlot), models, team, backup and weights pages load on demand, so the grid's first
  * paint parses none of them; once the grid is up they are fetched while the page is idle, and
  * open at once when asked for.
  */
@@ -13,6 +13,7 @@ const loadTraining = () => import('../training/TrainingPage.js');
 const loadModels = () => import('../inference/ModelsPage.js');
 const loadTeam = () => import('../team/TeamPage.js');
 const loadBackup = () => import('../backup/BackupPage.js');
+const loadWeights = () => import('../weights/WeightsPage.js');
 
 const LabelerView = lazy(() => loadLabeler().then((m) => ({ default: m.LabelerView })));
 const HealthPage = lazy(() => loadHealth().then((m) => ({ default: m.HealthPage })));
@@ -21,6 +22,7 @@ const TrainingPage = lazy(() => loadTraining().then((m) => ({ default: m.Trainin
 const ModelsPage = lazy(() => loadModels().then((m) => ({ default: m.ModelsPage })));
 const TeamPage = lazy(() => loadTeam().then((m) => ({ default: m.TeamPage })));
 const BackupPage = lazy(() => loadBackup().then((m) => ({ default: m.BackupPage })));
+const WeightsPage = lazy(() => loadWeights().then((m) => ({ default: m.WeightsPage })));
 
 const PREFETCH_DELAY_MS = 1500;
 
@@ -30,7 +32,7 @@ export function LazyLabeler() {
   const open = useSlice(viewer, (s) => s.isOpen);
   useEffect(() => {
     const idle = (cb: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(cb, { timeout: 5000 }) : setTimeout(cb, 0));
-    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels(), loadTeam(), loadBackup()]).catch(() => undefined)), PREFETCH_DELAY_MS);
+    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels(), loadTeam(), loadBackup(), loadWeights()]).catch(() => undefined)), PREFETCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, []);
   if (!open) return null;
@@ -88,3 +90,12 @@ export function LazyBackupPage() {
     </Suspense>
   );
 }
+
+export function LazyWeightsPage() {
+  return (
+    <Suspense fallback={<p className="muted page">Loading…</p>}>
+      <WeightsPage />
+    </Suspense>
+  );
+}
+

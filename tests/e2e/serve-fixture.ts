@@ -21,13 +21,18 @@ export interface RunningStudio {
   stop(): Promise<void>;
 }
 
-export async function startReticleServe(): Promise<RunningStudio> {
+export interface ServeOptions {
+  /** More environment for the serve process (a runtime's test doubles, a weights mirror). */
+  env?: Record<string, string>;
+}
+
+export async function startReticleServe(options: ServeOptions = {}): Promise<RunningStudio> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'reticle-e2e-'));
   const home = path.join(work, 'home');
   await fs.mkdir(home);
   const server = spawn(process.execPath, [path.join(ROOT, 'bin/reticle.mjs'), 'serve', '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, RETICLE_HOME: home },
+    env: { ...process.env, RETICLE_HOME: home, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

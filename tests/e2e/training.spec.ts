@@ -6,7 +6,7 @@
 import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EpochRecord, RunDetail, RunSummary, RuntimeStatus, TrainingProgress, WireCall } from '@shared';
+import type { EpochRecord, RunDetail, RunSummary, RuntimeStatus, TrainingProgress, WeightsEntry, WeightsLibraryState, WireCall } from '@shared';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RENDERER = path.join(ROOT, 'dist/renderer');
@@ -100,10 +100,15 @@ function detail(run: RunSummary, patch: Partial<RunDetail> = {}): RunDetail {
   };
 }
 
+function libraryEntry(name: string): WeightsEntry {
+  return { name, path: `/home/me/.reticle/weights/${name}`, bytes: 5_613_764, sha256: '0'.repeat(64), task: 'detect', classes: ['person', 'bicycle', 'car'], parameters: 2_616_248, source: { kind: 'download', url: `https://github.com/ultralytics/assets/releases/download/v8.4.0/${name}` }, addedAt: '2025-03-01T09:00:00.000Z', onnx: null };
+}
+
 /** The test double of the studio: what it was asked, and a way to push events to the page. */
 interface StudioDouble {
   calls: WireCall[];
   runtime: RuntimeStatus;
+  library: WeightsLibraryState;
   runs: RunSummary[];
   details: Map<string, RunDetail>;
   socket: () => WebSocketRoute;
@@ -111,12 +116,13 @@ interface StudioDouble {
   callsTo(channel: string): unknown[];
 }
 
-async function openStudioDouble(page: Page, runs: RunSummary[] = [], details: RunDetail[] = [], options: { runtime?: RuntimeStatus } = {}): Promise<StudioDouble> {
+async function openStudioDouble(page: Page, runs: RunSummary[] = [], details: RunDetail[] = [], options: { runtime?: RuntimeStatus; weights?: WeightsEntry[] } = {}): Promise<StudioDouble> {
   test.skip(!fs.existsSync(path.join(RENDERER, 'index.html')), 'the renderer is not built');
   const sockets: WebSocketRoute[] = [];
   const double: StudioDouble = {
     calls: [],
     runtime: options.runtime ?? CPU_RUNTIME,
+    library: { dir: '/home/me/.reticle/weights', source: { kind: 'releases', url: 'https://github.com/ultralytics/assets/releases/download/v8.4.0/' }, entries: options.weights ?? [libraryEntry('yolo11n.pt')], pretrained: [] },
     runs,
     details: new Map(details.map((d) => [d.id, d])),
     socket: () => sockets[sockets.length - 1],
@@ -160,6 +166,10 @@ async function openStudioDouble(page: Page, runs: RunSummary[] = [], details: Ru
           return reply({ jobId: 'runtime-1' });
         case 'reticle:jobs.cancel':
           return reply({ cancelled: true });
+        case 'reticle:weights.list':
+          return reply(double.library);
+        case 'reticle:weights.pull':
+          return reply({ jobId: 'weights-1' });
         case 'reticle:training.list':
           return reply(double.runs);
         case 'reticle:training.get': {
@@ -210,6 +220,8 @@ test('train from the form: live charts from epoch events, then stop and resume',
 
   // Fill the form; a wrong image size is caught before anything is sent.
   const form = page.getByTestId('training-form');
+  await expect(form.getByTestId('model-source-pretrained')).toBeChecked();
+  await form.getByTestId('model-source-architecture').check();
   await form.getByTestId('model-family').selectOption('yolov8');
   await form.getByTestId('model-size').selectOption('s');
   await form.getByTestId('run-name').fill('first try');
@@ -292,6 +304,52 @@ test('train from the form: live charts from epoch events, then stop and resume',
 
   // The history lists the run with its status, kept current by the events.
   await expect(page.locator('[data-testid=run-row][data-run-id=run-new]')).toHaveAttribute('data-status', 'queued');
+});
+
+test('pretrained weights are the default; ones the library lacks are downloaded first, with progress and cancel', async ({ page }) => {
+  const studio = await openStudioDouble(page, [], [], { weights: [] });
+  const form = page.getByTestId('training-form');
+  await expect(form.getByTestId('model-source-pretrained')).toBeChecked();
+  await expect(form.getByTestId('model-source-pretrained').locator('..')).toContainText('Pretrained on COCO (recommended)');
+  await expect(form.getByTestId('model-source-architecture').locator('..')).toContainText('tens of thousands of images');
+  await expect(form.getByTestId('pretrained-status')).toContainText('yolo11n.pt');
+  await expect(form.getByTestId('pretrained-status')).toContainText('will be downloaded from Ultralytics’ releases');
+
+  // Train: the weights are fetched first; the run waits for them.
+  await form.getByTestId('epochs').fill('3');
+  await form.getByTestId('train-button').click();
+  await expect.poll(() => studio.callsTo('reticle:weights.pull')).toEqual([{ name: 'yolo11n.pt' }]);
+  studio.push('reticle:jobs.onProgress', { jobId: 'weights-1', kind: 'weights', phase: 'working', done: 2_621_440, total: 5_242_880, current: 'yolo11n.pt' });
+  const job = form.getByTestId('weights-job');
+  await expect(job).toContainText('Downloading yolo11n.pt');
+  await expect(job.getByTestId('weights-job-progress')).toHaveText('2.5 MB of 5.0 MB (50%)');
+  await expect(form.getByTestId('train-button')).toHaveText('Downloading weights…');
+  await job.getByTestId('weights-job-cancel').click();
+  await expect.poll(() => studio.callsTo('reticle:jobs.cancel')).toEqual([{ jobId: 'weights-1' }]);
+  expect(studio.callsTo('reticle:training.start')).toEqual([]);
+
+  // This time the fetch finishes (the cancel came too late): the run starts from the library's copy.
+  studio.library = { ...studio.library, entries: [libraryEntry('yolo11n.pt')] };
+  studio.push('reticle:jobs.onFinished', { jobId: 'weights-1', kind: 'weights', status: 'ok', report: { added: [libraryEntry('yolo11n.pt')], refused: [] } });
+  await expect.poll(() => studio.callsTo('reticle:training.start').length).toBe(1);
+  expect(studio.callsTo('reticle:training.start')[0]).toMatchObject({ model: { kind: 'pretrained', name: 'yolo11n.pt' }, epochs: 3 });
+  await expect(page.getByTestId('live-run')).toHaveAttribute('data-run-id', 'run-new');
+  await expect(form.getByTestId('pretrained-status')).toContainText('in the library, 5.4 MB');
+});
+
+test('a download that fails says what to do, and no run starts', async ({ page }) => {
+  const studio = await openStudioDouble(page, [], [], { weights: [] });
+  const form = page.getByTestId('training-form');
+  await form.getByTestId('model-family').selectOption('yolo26');
+  await form.getByTestId('model-size').selectOption('s');
+  await expect(form.getByTestId('pretrained-status')).toContainText('yolo26s.pt');
+  await form.getByTestId('train-button').click();
+  await expect.poll(() => studio.callsTo('reticle:weights.pull')).toEqual([{ name: 'yolo26s.pt' }]);
+  const message = 'Could not download yolo26s.pt from github.com: no route to host. Set a mirror in the Weights tab, or add the file you have.';
+  studio.push('reticle:jobs.onFinished', { jobId: 'weights-1', kind: 'weights', status: 'failed', error: { code: 'offline', message } });
+  await expect(form.getByTestId('training-start-error').locator('.error-text')).toHaveText(message);
+  await expect(form.getByTestId('train-button')).toHaveText('Train');
+  expect(studio.callsTo('reticle:training.start')).toEqual([]);
 });
 
 test('a completed run shows its results, and other runs overlay their curves on the charts', async ({ page }) => {

@@ -7,17 +7,19 @@ import { trainingDeviceChoices } from '../../../src-renderer/training/devices.js
 const form = (patch: Partial<TrainingFormValues> = {}): TrainingFormValues => ({ ...DEFAULT_FORM, ...patch });
 
 describe('training form', () => {
-  it('turns the defaults into a request the contract accepts', () => {
+  it('turns the defaults into a request the contract accepts: pretrained weights, named for the task', () => {
     const { request, errors } = validateTrainingForm(form());
     expect(errors).toEqual({});
-    expect(request).toEqual({ model: { kind: 'architecture', family: 'yolo11', size: 'n' }, epochs: 100, imgsz: 640, batch: 'auto', optimizer: 'auto', patience: 100, augmentation: 'default', device: 'auto', seed: 0, advanced: {} });
+    expect(request).toEqual({ model: { kind: 'pretrained', name: 'yolo11n.pt' }, epochs: 100, imgsz: 640, batch: 'auto', optimizer: 'auto', patience: 100, augmentation: 'default', device: 'auto', seed: 0, advanced: {} });
     expect(TrainingStartInput.safeParse(request).success).toBe(true);
+    expect(validateTrainingForm(form({ family: 'yolov8', size: 'x' }), { task: 'classify' }).request?.model).toEqual({ kind: 'pretrained', name: 'yolov8x-cls.pt' });
   });
 
   it('sends every setting the user gave', () => {
     const { request } = validateTrainingForm(
       form({
         name: ' first try ',
+        source: 'architecture',
         family: 'yolo26',
         size: 's',
         epochs: '50',
