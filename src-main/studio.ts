@@ -20,6 +20,7 @@ import { createJobsServices } from './services/jobs/jobs-services.js';
 import { createTeamServices, type TeamServicesDeps } from './services/team/team-services.js';
 import { FileSecretStore, type SecretStore } from './services/team/secret-store.js';
 import { createBackupServices } from './services/backup/backup-services.js';
+import { createEvaluationServices } from './services/evaluation/evaluation-services.js';
 import { createWeightsServices } from './services/weights/weights-services.js';
 import { WeightsLibrary } from './services/weights/weights-library.js';
 import { weightsOnnx } from './services/weights/weights-onnx.js';
@@ -184,6 +185,7 @@ export function createStudio(options: StudioOptions): Studio {
       ...options.team,
     }),
     ...createBackupServices({ session, jobs, studioJobs, settings, emit }),
+    ...createEvaluationServices({ session, jobs, inference, training, emit }),
     ...createWeightsServices({ library: weights, runtime, settings, studioJobs, env: options.runtime?.env }),
   };
   host = new ApiHost(studioContract, services);

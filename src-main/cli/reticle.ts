@@ -15,6 +15,7 @@ import { cmdExportModel, cmdResume, cmdRuns, cmdRuntime, cmdTrain } from './trai
 import { cmdAutolabel, cmdPredict } from './inference-commands.js';
 import { TEAM_COMMANDS, TEAM_USAGE } from './team-commands.js';
 import { BACKUP_COMMANDS, BACKUP_USAGE } from './backup-commands.js';
+import { cmdEvaluate, EVALUATE_USAGE } from './evaluate-command.js';
 import { WEIGHTS_COMMANDS, WEIGHTS_USAGE } from './weights-commands.js';
 
 const USAGE = `reticle ${STUDIO_VERSION}: label images, train YOLO models, offline.
@@ -52,7 +53,7 @@ Inference (exported Ultralytics ONNX models):
   stores suggestions for the project's unlabeled images, apart from its annotations.
   --weights labels before you have a model: a pretrained COCO detector from the weights library
   (exported to ONNX once); --map keeps only the classes named (--map car=vehicle --map person).
-${WEIGHTS_USAGE}${TEAM_USAGE}${BACKUP_USAGE}
+${EVALUATE_USAGE}${WEIGHTS_USAGE}${TEAM_USAGE}${BACKUP_USAGE}
 Options:
   --json     machine-readable output on stdout (progress stays on stderr)
   -h, --help this text
@@ -175,6 +176,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'export-model': cmdExportModel,
   predict: cmdPredict,
   autolabel: cmdAutolabel,
+  evaluate: cmdEvaluate,
   ...TEAM_COMMANDS,
   ...BACKUP_COMMANDS,
   ...WEIGHTS_COMMANDS,

@@ -4,6 +4,7 @@
  * Counts, or each column as fractions of its true class. A table up to 40 names; a canvas above.
  */
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import './confusion-matrix.css';
 
 const TABLE_LIMIT = 40;
 

@@ -59,8 +59,9 @@ const FAILED_TITLES: Record<RunningJob['kind'], string> = {
   backup: 'The backup failed:',
   restore: 'The restore failed:',
   weights: 'Fetching or adding weights failed:',
+  evaluate: 'The evaluation failed:',
 };
-const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3', weights: 'Fetching weights' };
+const JOB_TITLES: Record<RunningJob['kind'], string> = { import: 'Importing', export: 'Exporting', runtime: 'Setting up the runtime', autolabel: 'Auto-labeling', push: 'Pushing to the team server', pull: 'Pulling from the team server', backup: 'Backing up to S3', restore: 'Restoring from S3', weights: 'Fetching weights', evaluate: 'Evaluating' };
 
 export function RunningJobRow({ job }: { job: RunningJob }) {
   const { jobs } = useStores();
@@ -122,6 +123,10 @@ function ExportResultLine({ result }: { result: JobResult }) {
         ) : result.kind === 'restore' ? (
           <span>
             <strong>{result.status === 'cancelled' ? 'Restore cancelled' : 'Restored'}</strong> {result.report.images} images to <code>{result.report.dir}</code>
+          </span>
+        ) : result.kind === 'evaluate' ? (
+          <span>
+            <strong>{result.status === 'cancelled' ? 'Evaluation cancelled' : 'Evaluated'}</strong> on {result.report.images} images: {result.report.findings} likely label errors, on the Evaluation tab
           </span>
         ) : null}
         <button type="button" className="link-button" onClick={() => jobs.getState().dismiss(result.jobId)}>

@@ -4,7 +4,7 @@
  */
 import { useCallback, useState } from 'react';
 import type { ImageFilter, ImportFormat } from '@shared';
-import { LazyBackupPage, LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTeamPage, LazyTrainingPage, LazyWeightsPage } from './lazy-pages.js';
+import { LazyBackupPage, LazyHealthPage, LazyLabeler, LazyModelsPage, LazySplitsPage, LazyTeamPage, LazyTrainingPage, LazyWeightsPage, LazyEvaluationPage } from './lazy-pages.js';
 import { GridSelectionBar } from './GridSelectionBar.js';
 import { ClassesPanel } from './ClassesPanel.js';
 import { DropZone } from './DropZone.js';
@@ -86,6 +86,7 @@ export function ProjectView() {
       {tab === 'splits' && <LazySplitsPage />}
       {tab === 'training' && <LazyTrainingPage />}
       {tab === 'models' && <LazyModelsPage />}
+      {tab === 'evaluation' && <LazyEvaluationPage />}
       {tab === 'weights' && <LazyWeightsPage />}
       {tab === 'team' && <LazyTeamPage />}
       {tab === 'backup' && <LazyBackupPage />}
@@ -95,7 +96,7 @@ export function ProjectView() {
   );
 }
 
-type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'weights' | 'models' | 'team' | 'backup';
+type ProjectTab = 'images' | 'health' | 'splits' | 'training' | 'weights' | 'models' | 'evaluation' | 'team' | 'backup';
 const TABS: { id: ProjectTab; label: string }[] = [
   { id: 'images', label: 'Images' },
   { id: 'health', label: 'Health' },
@@ -103,6 +104,7 @@ const TABS: { id: ProjectTab; label: string }[] = [
   { id: 'training', label: 'Training' },
   { id: 'weights', label: 'Weights' },
   { id: 'models', label: 'Models' },
+  { id: 'evaluation', label: 'Evaluation' },
   { id: 'team', label: 'Team' },
   { id: 'backup', label: 'Backup' },
 ];

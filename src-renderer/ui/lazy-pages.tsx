@@ -1,5 +1,5 @@
 /**
- * The labeler (with Konva), the health, split, training (with uPlot), models, team, backup and weights pages load on demand, so the grid's first
+ * The labeler (with Konva), the health, split, training (with uPlot), models, team, backup, weights and evaluation pages load on demand, so the grid's first
  * paint parses none of them; once the grid is up they are fetched while the page is idle, and
  * open at once when asked for.
  */
@@ -14,6 +14,7 @@ const loadModels = () => import('../inference/ModelsPage.js');
 const loadTeam = () => import('../team/TeamPage.js');
 const loadBackup = () => import('../backup/BackupPage.js');
 const loadWeights = () => import('../weights/WeightsPage.js');
+const loadEvaluation = () => import('../evaluation/EvaluationPage.js');
 
 const LabelerView = lazy(() => loadLabeler().then((m) => ({ default: m.LabelerView })));
 const HealthPage = lazy(() => loadHealth().then((m) => ({ default: m.HealthPage })));
@@ -23,6 +24,7 @@ const ModelsPage = lazy(() => loadModels().then((m) => ({ default: m.ModelsPage 
 const TeamPage = lazy(() => loadTeam().then((m) => ({ default: m.TeamPage })));
 const BackupPage = lazy(() => loadBackup().then((m) => ({ default: m.BackupPage })));
 const WeightsPage = lazy(() => loadWeights().then((m) => ({ default: m.WeightsPage })));
+const EvaluationPage = lazy(() => loadEvaluation().then((m) => ({ default: m.EvaluationPage })));
 
 const PREFETCH_DELAY_MS = 1500;
 
@@ -32,7 +34,7 @@ export function LazyLabeler() {
   const open = useSlice(viewer, (s) => s.isOpen);
   useEffect(() => {
     const idle = (cb: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(cb, { timeout: 5000 }) : setTimeout(cb, 0));
-    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels(), loadTeam(), loadBackup(), loadWeights()]).catch(() => undefined)), PREFETCH_DELAY_MS);
+    const timer = setTimeout(() => idle(() => void Promise.all([loadLabeler(), loadHealth(), loadSplits(), loadTraining(), loadModels(), loadTeam(), loadBackup(), loadWeights(), loadEvaluation()]).catch(() => undefined)), PREFETCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, []);
   if (!open) return null;
@@ -99,3 +101,10 @@ export function LazyWeightsPage() {
   );
 }
 
+export function LazyEvaluationPage() {
+  return (
+    <Suspense fallback={<p className="muted page">Loading…</p>}>
+      <EvaluationPage />
+    </Suspense>
+  );
+}

@@ -26,6 +26,7 @@ import type { AcceptResult, ExternalFolder, ModelInfo, PredictResult, ReviewQueu
 import { event, method, returns, type ClientOf, type EmitterOf, type ServicesOf } from './define.js';
 import { teamContract } from './team.js';
 import { backupContract } from './backup.js';
+import { evaluationContract } from './evaluation.js';
 import { weightsContract } from './weights.js';
 
 export const studioContract = {
@@ -155,6 +156,7 @@ export const studioContract = {
   ...teamContract,
   ...backupContract,
   ...weightsContract,
+  ...evaluationContract,
 } as const;
 
 export type StudioContract = typeof studioContract;

@@ -288,6 +288,51 @@ CREATE TRIGGER change_project_update AFTER UPDATE ON project BEGIN
 END;
 `;
 
+/**
+ * Evaluations of training runs (src-main/services/evaluation): the latest per run, its figures as
+ * JSON, its findings (likely label errors) ranked, and the model's predictions on the images that
+ * have findings (what the labeler shows as suggestions). Ignored findings are kept by run and
+ * finding id, apart, so they stay ignored when the run is evaluated again.
+ */
+const evaluations = /* sql */ `
+CREATE TABLE evaluations (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  -- The Evaluation (src-shared/evaluation.ts) as JSON.
+  body TEXT NOT NULL
+);
+CREATE INDEX evaluations_run ON evaluations (run_id, created_at);
+
+CREATE TABLE evaluation_findings (
+  evaluation_id TEXT NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('extra', 'missed', 'class')),
+  -- Most likely first.
+  rank INTEGER NOT NULL,
+  image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  body TEXT NOT NULL,
+  PRIMARY KEY (evaluation_id, id)
+);
+CREATE INDEX evaluation_findings_rank ON evaluation_findings (evaluation_id, rank);
+CREATE INDEX evaluation_findings_image ON evaluation_findings (image_id);
+
+CREATE TABLE evaluation_predictions (
+  evaluation_id TEXT NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+  image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  body TEXT NOT NULL,
+  PRIMARY KEY (evaluation_id, image_id)
+);
+CREATE INDEX evaluation_predictions_image ON evaluation_predictions (image_id);
+
+CREATE TABLE ignored_findings (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  finding_id TEXT NOT NULL,
+  ignored_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, finding_id)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'initial', sql: initial },
   { name: 'image dhash', sql: imageDhash },
@@ -295,4 +340,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: 'suggestions', sql: suggestions },
   { name: 'team sync', sql: teamSync },
   { name: 'change log', sql: changeLog },
+  { name: 'evaluations', sql: evaluations },
 ];

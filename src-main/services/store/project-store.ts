@@ -20,6 +20,7 @@ import { AnnotationRepository } from './annotation-repository.js';
 import { RunRepository } from './run-repository.js';
 import { SuggestionRepository } from './suggestion-repository.js';
 import { SyncRepository } from './sync-repository.js';
+import { EvaluationRepository } from './evaluation-repository.js';
 import { DatasetQueries } from './dataset-queries.js';
 import { announceHolder } from './project-holders.js';
 import { ChangeFeed } from './change-feed.js';
@@ -45,6 +46,8 @@ export class ProjectStore {
   readonly sync: SyncRepository;
   /** The aggregate reads behind the dataset statistics, health report and split editor. */
   readonly datasetQueries: DatasetQueries;
+  /** Runs' evaluations, their findings and which findings were ignored. */
+  readonly evaluations: EvaluationRepository;
   private closed = false;
   private readonly leave: () => void;
   private feed: ChangeFeed | null = null;
@@ -61,6 +64,7 @@ export class ProjectStore {
     this.suggestions = new SuggestionRepository(db);
     this.sync = new SyncRepository(db);
     this.datasetQueries = new DatasetQueries(db);
+    this.evaluations = new EvaluationRepository(db);
     this.counters = changeCounterReader(db);
   }
 
