@@ -1,23 +1,28 @@
 /**
- * The Models tab: load a model (a completed training run's ONNX export, or an .onnx file by path),
- * see its task, classes and how they map to the project's; preview it on a few images with the
- * predicted boxes beside the ground truth, confidence and IoU re-filtered at once; start
- * auto-label (its progress and cancel are in the jobs panel); and review the suggestions, least
- * sure first, in the labeler.
+ * The Models tab: load a model (a completed training run's ONNX export, an .onnx file by path, or
+ * pretrained weights from the studio's library), see its task, classes and how they map to the
+ * project's; preview it on a few images with the predicted boxes beside the ground truth,
+ * confidence and IoU re-filtered at once; start auto-label (its progress and cancel are in the
+ * jobs panel), keeping only the classes chosen for library weights; and review the suggestions,
+ * least sure first, in the labeler.
  */
 import { useEffect, useState } from 'react';
 import type { Annotation, ClassDef, Detection, ImagePrediction } from '@shared';
 import { useSlice, useStores } from '../ui/stores-context.js';
 import { createInferenceStore, type InferenceState, type PreviewKey } from './inference-store.js';
+import { mappingProblem } from './class-mapping.js';
+import { ClassMappingPanel } from './ClassMappingPanel.js';
+import { LibraryWeightsPicker } from './LibraryWeightsPicker.js';
 import type { StoreApi } from 'zustand/vanilla';
 import './models.css';
 
 const FALLBACK_COLOR = '#ff00ff';
 
-export function ModelsPage() {
+/** `onShowWeights` opens the Weights tab, offered when the library has no weights to pick. */
+export function ModelsPage({ onShowWeights }: { onShowWeights?: () => void } = {}) {
   const stores = useStores();
   const { api } = stores.host;
-  const [store] = useState(() => createInferenceStore(api));
+  const [store] = useState(() => createInferenceStore(api, { projectClasses: () => stores.project.getState().classes.map((c) => c.name) }));
   const s = useSlice(store, (st) => st);
   const classes = useSlice(stores.project, (p) => p.classes);
   const [path, setPath] = useState('');
@@ -41,6 +46,10 @@ export function ModelsPage() {
   }, [api, store]);
 
   const colorOf = (classId: number | null) => classes.find((c) => c.id === classId)?.color ?? FALLBACK_COLOR;
+
+  const fromLibrary = s.source !== null && 'weights' in s.source;
+  // Library weights: auto-label needs at least one kept class, each named as the project allows.
+  const mappingBlocked = fromLibrary && (!s.mapping.some((r) => r.keep) || s.mapping.some((r) => mappingProblem(r, classes.map((c) => c.name)) !== null));
 
   const startAutolabel = async () => {
     const jobId = await store.getState().autolabel();
@@ -84,7 +93,8 @@ export function ModelsPage() {
             Load
           </button>
         </form>
-        {s.loadingModel && <p className="muted">Loading the model…</p>}
+        <LibraryWeightsPicker store={store} onShowWeights={onShowWeights} />
+        {s.loadingModel && !fromLibrary && <p className="muted">Loading the model…</p>}
         {s.model && (
           <dl className="image-details" data-testid="models-info">
             <dt>Task</dt>
@@ -95,7 +105,8 @@ export function ModelsPage() {
             </dd>
             <dt>Classes</dt>
             <dd data-testid="models-classes">
-              {s.model.classMapping.map((m) => (
+              {fromLibrary && `${s.model.names.length}; choose which to keep, and as what, under Auto-label below.`}
+              {!fromLibrary && s.model.classMapping.map((m) => (
                 <span key={m.classIndex} className={m.classId === null ? 'muted' : ''}>
                   {m.modelName}
                   {m.classId === null ? ' (no project class)' : ` → ${classes.find((c) => c.id === m.classId)?.name ?? m.classId}`}
@@ -103,7 +114,7 @@ export function ModelsPage() {
                 </span>
               ))}
             </dd>
-            {s.model.unmatched.length > 0 && (
+            {!fromLibrary && s.model.unmatched.length > 0 && (
               <>
                 <dt>Unmatched</dt>
                 <dd data-testid="models-unmatched">{s.model.unmatched.join(', ')}</dd>
@@ -172,9 +183,11 @@ export function ModelsPage() {
         <section className="card">
           <h3>Auto-label</h3>
           <p className="muted small">Stores suggestions for every unlabeled image at the confidence and IoU above; they become annotations only when accepted.</p>
-          <button type="button" onClick={() => void startAutolabel()} data-testid="models-autolabel">
+          {fromLibrary && <ClassMappingPanel store={store} />}
+          <button type="button" disabled={mappingBlocked} onClick={() => void startAutolabel()} data-testid="models-autolabel">
             Auto-label unlabeled images
           </button>
+          {fromLibrary && !s.mapping.some((r) => r.keep) && <span className="muted small"> Keep at least one class to auto-label.</span>}
           {s.lastJobId && <span className="muted small"> Started: progress is in the jobs panel.</span>}
         </section>
       )}

@@ -1,13 +1,18 @@
 /**
- * The Models tab: which model is loaded, what it predicted on a few images (raw candidates kept,
+ * The Models tab: which model is loaded (a run's export, an .onnx file, or pretrained weights
+ * from the studio's library, with which of their classes auto-label keeps), what it predicted on a few images (raw candidates kept,
  * so the confidence and IoU sliders re-filter at once with `filterDetections`, never asking main
  * to run the model again), the ground truth beside it, auto-label, and the review queue.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { classMapOf, initialMapping, type ClassMappingRow } from './class-mapping.js';
 import { filterDetections, type Annotation, type Detection, type ExternalFolder, type ImagePrediction, type ImageRecord, type ModelInfo, type ReviewItem, type RunSummary, type StudioApi } from '@shared';
 
-/** A model named by a training run (its exported ONNX) or by an .onnx file's path. */
-type ModelSource = { runId: string } | { modelPath: string };
+/**
+ * A model named by a training run (its exported ONNX), by an .onnx file's path, or by the name of
+ * weights in the studio's library (exported to ONNX once, when first loaded).
+ */
+export type ModelSource = { runId: string } | { modelPath: string } | { weights: string };
 
 export type InferenceApi = {
   inference: Pick<StudioApi['inference'], 'loadModel' | 'predict' | 'autolabel' | 'openFolder'>;
@@ -16,6 +21,11 @@ export type InferenceApi = {
   annotations: Pick<StudioApi['annotations'], 'forImage'>;
   training: Pick<StudioApi['training'], 'list'>;
 };
+
+export interface InferenceDeps {
+  /** The open project's class names, for the class mapping's first choices. */
+  projectClasses(): readonly string[];
+}
 
 /** How many images the preview strip offers. */
 const STRIP_SIZE = 24;
@@ -46,6 +56,8 @@ export interface InferenceState {
   predicting: boolean;
   conf: number;
   iou: number;
+  /** Library weights only: which model classes auto-label keeps, as which project class. */
+  mapping: ClassMappingRow[];
   queue: ReviewItem[];
   queueTotal: number;
   lastJobId: string | null;
@@ -62,7 +74,10 @@ export interface InferenceState {
   predict(): Promise<void>;
   setConf(conf: number): void;
   setIou(iou: number): void;
-  /** Starts auto-label over the unlabeled images; the job id, or null. */
+  setKeep(modelName: string, keep: boolean): void;
+  setTarget(modelName: string, target: string): void;
+  keepNone(): void;
+  /** Starts auto-label over the unlabeled images (library weights: the kept classes only); the job id, or null. */
   autolabel(): Promise<string | null>;
   loadQueue(): Promise<void>;
 }
@@ -75,7 +90,16 @@ function refilter(predictions: Map<PreviewKey, ImagePrediction>, conf: number, i
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState> {
+function loadModelRequest(source: ModelSource) {
+  if ('runId' in source) return { runId: source.runId };
+  if ('weights' in source) return { weights: source.weights };
+  return { path: source.modelPath };
+}
+
+const NO_CLASSES: InferenceDeps = { projectClasses: () => [] };
+
+export function createInferenceStore(api: InferenceApi, deps: InferenceDeps = NO_CLASSES): StoreApi<InferenceState> {
+  const updateRow = (rows: ClassMappingRow[], modelName: string, change: Partial<ClassMappingRow>) => rows.map((r) => (r.modelName === modelName ? { ...r, ...change } : r));
   return createStore<InferenceState>()((set, get) => ({
     runs: [],
     source: null,
@@ -92,6 +116,7 @@ export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState
     predicting: false,
     conf: 0.25,
     iou: 0.7,
+    mapping: [],
     queue: [],
     queueTotal: 0,
     lastJobId: null,
@@ -109,10 +134,10 @@ export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState
     },
 
     async loadModel(source) {
-      set({ source, loadingModel: true, error: null, model: null, predictions: new Map(), detections: new Map() });
+      set({ source, loadingModel: true, error: null, model: null, mapping: [], predictions: new Map(), detections: new Map() });
       try {
-        const model = await api.inference.loadModel('runId' in source ? { runId: source.runId } : { path: source.modelPath });
-        if (get().source === source) set({ model });
+        const model = await api.inference.loadModel(loadModelRequest(source));
+        if (get().source === source) set({ model, mapping: 'weights' in source ? initialMapping(model.names, deps.projectClasses()) : [] });
         return model;
       } catch (err) {
         if (get().source === source) set({ error: message(err) });
@@ -181,12 +206,25 @@ export function createInferenceStore(api: InferenceApi): StoreApi<InferenceState
       set({ iou, detections: refilter(get().predictions, get().conf, iou) });
     },
 
+    setKeep(modelName, keep) {
+      set({ mapping: updateRow(get().mapping, modelName, { keep }) });
+    },
+
+    setTarget(modelName, target) {
+      set({ mapping: updateRow(get().mapping, modelName, { target }) });
+    },
+
+    keepNone() {
+      set({ mapping: get().mapping.map((r) => ({ ...r, keep: false })) });
+    },
+
     async autolabel() {
-      const { source, conf, iou } = get();
+      const { source, conf, iou, mapping } = get();
       if (!source) return null;
       set({ error: null });
       try {
-        const { jobId } = await api.inference.autolabel({ ...source, conf, iou });
+        const classMap = 'weights' in source ? { classMap: classMapOf(mapping) } : {};
+        const { jobId } = await api.inference.autolabel({ ...source, conf, iou, ...classMap });
         set({ lastJobId: jobId });
         return jobId;
       } catch (err) {

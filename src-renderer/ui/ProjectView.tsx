@@ -85,7 +85,7 @@ export function ProjectView() {
       {tab === 'health' && <LazyHealthPage onShowImages={showImages} />}
       {tab === 'splits' && <LazySplitsPage />}
       {tab === 'training' && <LazyTrainingPage />}
-      {tab === 'models' && <LazyModelsPage />}
+      {tab === 'models' && <LazyModelsPage onShowWeights={() => setTab('weights')} />}
       {tab === 'evaluation' && <LazyEvaluationPage />}
       {tab === 'weights' && <LazyWeightsPage />}
       {tab === 'team' && <LazyTeamPage />}

@@ -69,10 +69,10 @@ export function LazyTrainingPage() {
   );
 }
 
-export function LazyModelsPage() {
+export function LazyModelsPage(props: ComponentProps<typeof ModelsPage>) {
   return (
     <Suspense fallback={<p className="muted page">Loading…</p>}>
-      <ModelsPage />
+      <ModelsPage {...props} />
     </Suspense>
   );
 }

@@ -6,39 +6,12 @@
  * shows a fetch's progress and cancels it, says why a fetch failed, and adds and removes a file.
  */
 import { expect, test } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ROOT, startReticleServe, type RunningStudio } from './serve-fixture.js';
-
-const DOUBLES = path.join(ROOT, 'python-runtime/tests/doubles');
-/** python3's own path, as ULTRALYTICS_PYTHON names an interpreter. */
-const PYTHON3 = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
-
-/**
- * A file the runtime's test double loads as a COCO detector: its checkpoint JSON in a zip, as
- * torch saves (python-runtime/tests/test_inspect.py, `pretrained()`). Its size is even, so that
- * a fetch held at half of it is at 50%.
- */
-function pretrainedFile(): Buffer {
-  const script = [
-    'import io, json, sys, zipfile',
-    'ckpt = {"format": "ultralytics-double-checkpoint", "epoch": -1, "optimizer": None, "task": "detect", "names": ["person", "bicycle", "car"], "train_args": {"imgsz": 640}}',
-    'for comment in (b"", b"x"):',
-    '    out = io.BytesIO()',
-    '    with zipfile.ZipFile(out, "w") as archive:',
-    '        archive.writestr("model/data.json", json.dumps(ckpt))',
-    '        archive.comment = comment',
-    '    if len(out.getvalue()) % 2 == 0:',
-    '        sys.stdout.buffer.write(out.getvalue())',
-    '        break',
-  ].join('\n');
-  const made = spawnSync('python3', ['-c', script]);
-  if (made.status !== 0 || made.stdout.length === 0) throw new Error(`could not make a weights file: ${made.stderr.toString()}`);
-  return made.stdout;
-}
+import { startReticleServe, type RunningStudio } from './serve-fixture.js';
+import { DOUBLE_RUNTIME_ENV, pretrainedFile } from './weights-fixture.js';
 
 /**
  * The mirror: yolo11n.pt whole; yolo11s.pt only its first half, then nothing until the client
@@ -84,7 +57,7 @@ test.beforeAll(async () => {
   mirror = startMirror(weightsFile);
   mirrorUrl = `http://127.0.0.1:${await mirror.listen()}/`;
   studio = await startReticleServe({
-    env: { ULTRALYTICS_PYTHON: PYTHON3, PYTHONPATH: DOUBLES, TORCH_DOUBLE_PROFILE: 'cpu', RETICLE_WEIGHTS_MIRROR: mirrorUrl },
+    env: { ...DOUBLE_RUNTIME_ENV, RETICLE_WEIGHTS_MIRROR: mirrorUrl },
   });
   await studio.api.projects.create({ dir: path.join(studio.work, 'street'), name: 'Street', task: 'detect' });
 });
