@@ -7,11 +7,13 @@
  * - the letterbox alone: the WebAssembly SIMD kernel predictions use, against the JavaScript one;
  * - the main event loop's delay while images are predicted back to back (the studio's window
  *   must stay responsive while the preview or auto-label works);
- * - auto-label throughput: a project's unlabeled images, suggestions stored.
+ * - auto-label throughput: a project's unlabeled images, suggestions stored; and, with
+ *   ULTRALYTICS_PYTHON, both auto-label paths against Ultralytics' own batched predict
+ *   (bench/autolabel-runtime.ts).
  *
- * The model is a YOLO11n exported at 640 into .bench/ with the real Ultralytics when
- * ULTRALYTICS_PYTHON is set (untrained weights: the timing is the same); without it, the small
- * fixture model at its own size, which says little about real models.
+ * The model is a YOLO11n saved at 640 into .bench/ (a .pt, and its ONNX export) with the real
+ * Ultralytics when ULTRALYTICS_PYTHON is set (untrained weights: the timing is the same); without
+ * it, the small fixture model at its own size, which says little about real models.
  *
  *   npm run bench:predict [-- --images 40 --runs 60]
  */
@@ -27,6 +29,7 @@ import { letterboxTensor } from '../src-main/services/inference/letterbox.js';
 import { SimdLetterbox } from '../src-main/services/inference/letterbox-simd.js';
 import { createStudio } from '../src-main/studio.js';
 import { createDirectClient } from '../src-main/transports/direct.js';
+import { autolabelAgainstUltralytics } from './autolabel-runtime.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,20 +42,32 @@ const H = 720;
 const BENCH = path.resolve('.bench');
 const FIXTURE = path.resolve('tests/fixtures/models/yolo11-detect.onnx');
 
-function exportYolo11n(): string | null {
+/**
+ * YOLO11n at 640 (untrained weights: the timing is the same), saved as a .pt and exported to ONNX
+ * from that .pt, so both auto-label paths run one model. Without ULTRALYTICS_PYTHON, an ONNX file
+ * made earlier, without its .pt; else null.
+ */
+function yolo11n(): { pt: string | null; onnx: string } | null {
   const python = process.env.ULTRALYTICS_PYTHON;
-  const target = path.join(BENCH, 'yolo11n-640.onnx');
-  if (fs.existsSync(target)) return target;
-  if (!python) return null;
-  process.stderr.write(`exporting yolo11n.yaml at 640 with ${python} (once)…\n`);
+  const pt = path.join(BENCH, 'yolo11n-640.pt');
+  const onnx = path.join(BENCH, 'yolo11n-640.onnx');
+  if (fs.existsSync(pt) && fs.existsSync(onnx)) return { pt, onnx };
+  if (!python) return fs.existsSync(onnx) ? { pt: null, onnx } : null;
+  process.stderr.write(`making yolo11n.yaml at 640 with ${python} (once)…\n`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'reticle-bench-'));
   execFileSync(
     python,
-    ['-c', "from ultralytics import YOLO; import shutil, sys; f = YOLO('yolo11n.yaml').export(format='onnx', imgsz=640, simplify=False, opset=17, device='cpu'); shutil.copyfile(f, sys.argv[1])", target],
+    [
+      '-c',
+      "from ultralytics import YOLO; import shutil, sys; YOLO('yolo11n.yaml').save(sys.argv[1]); f = YOLO(sys.argv[1]).export(format='onnx', imgsz=640, simplify=False, opset=17, device='cpu'); shutil.copyfile(f, sys.argv[2])",
+      path.join(work, 'yolo11n-640.pt'),
+      onnx,
+    ],
     { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  fs.copyFileSync(path.join(work, 'yolo11n-640.pt'), pt);
   fs.rmSync(work, { recursive: true, force: true });
-  return target;
+  return { pt, onnx };
 }
 
 /** Photo-sized JPEGs with shapes and grain. */
@@ -84,7 +99,8 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   fs.mkdirSync(BENCH, { recursive: true });
-  let model = exportYolo11n();
+  const yolo = yolo11n();
+  let model = yolo?.onnx;
   if (!model) {
     process.stdout.write('ULTRALYTICS_PYTHON is not set and .bench/yolo11n-640.onnx is missing: using the 160 px fixture model instead (not representative).\n');
     model = FIXTURE;
@@ -186,7 +202,9 @@ async function main(): Promise<void> {
     const result = await labeled;
     if (result.kind !== 'autolabel' || result.status === 'failed') throw new Error(`autolabel failed: ${JSON.stringify(result)}`);
     const r = result.report;
-    process.stdout.write(`autolabel: ${((r.images * 1000) / r.durationMs).toFixed(1)} images/s (${r.images} images, ${r.suggestions} suggestions, ${(r.durationMs / 1000).toFixed(1)} s)\n`);
+    const onnxRate = (r.images * 1000) / r.durationMs;
+    process.stdout.write(`autolabel: ${onnxRate.toFixed(1)} images/s (${r.images} images, ${r.suggestions} suggestions, ${(r.durationMs / 1000).toFixed(1)} s)\n`);
+    await autolabelAgainstUltralytics(yolo?.pt ?? null, files, info.imgsz[0], onnxRate);
     await api.projects.close();
     fs.rmSync(path.dirname(project), { recursive: true, force: true });
   } finally {

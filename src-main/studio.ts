@@ -137,6 +137,8 @@ export function createStudio(options: StudioOptions): Studio {
     jobs,
     training,
     weightsModel: (name, signal) => weightsOnnx(weights, runtime, name, signal),
+    weightsFile: (name) => weights.get(name)?.path ?? null,
+    runtime,
     events: {
       suggestionsChanged: (imageId) => host?.emit.suggestions.onChanged({ imageId }),
       annotationsChanged: (imageId) => host?.emit.annotations.onChanged({ imageId }),

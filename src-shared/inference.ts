@@ -190,6 +190,11 @@ export interface AutolabelReport {
   classesCreated: string[];
   durationMs: number;
   cancelled: boolean;
+  /**
+   * Where it ran: "cpu (onnxruntime)" for the studio's own inference, "cuda:0 (PyTorch)" when the
+   * training runtime had a GPU and the model had PyTorch weights (a run's, or the library's).
+   */
+  device: string;
 }
 
 // --- requests -------------------------------------------------------------------------------

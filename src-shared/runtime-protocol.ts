@@ -214,6 +214,53 @@ const RuntimeWeightsMessage = message('weights', {
   imgsz: z.number().int().positive().nullable(),
 });
 
+/** `predicting`: `predict` loaded the weights on `device` and is about to predict `images` images. */
+const RuntimePredictingMessage = message('predicting', {
+  weights: Path,
+  /** Ultralytics' task: classify gives `top`, the others `boxes`. */
+  task: z.enum(['detect', 'segment', 'classify', 'pose', 'obb']),
+  /** Class names by class index. */
+  names: z.array(z.string()),
+  /** The device in use ("cuda:0", "cpu", "mps"); the requested one when no image could be read. */
+  device: z.string(),
+  /** Images listed (each path once). */
+  images: Count,
+  batch: Index,
+  imgsz: Index,
+});
+
+/** Why `predict` could not use an image; the others are still predicted. */
+export const RUNTIME_IMAGE_ERROR_CODES = ['image_missing', 'image_unreadable', 'image_unsupported'] as const;
+
+/** x1, y1, x2, y2 (pixels of the image as displayed, clipped to it), confidence, class index. */
+const PredictedBox = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number().int().nonnegative()]);
+
+/**
+ * `prediction`: one image, named as listed. A detector's `boxes` (best first), or a classifier's
+ * `top` ([class index, probability], most probable first); or `error`, with width and height 0.
+ */
+const RuntimePredictionMessage = message('prediction', {
+  path: z.string().min(1),
+  /** As displayed (EXIF orientation applied). */
+  width: Count,
+  height: Count,
+  boxes: z.array(PredictedBox).nullable(),
+  top: z.array(z.tuple([z.number().int().nonnegative(), z.number()])).nullable(),
+  /** Ultralytics' own timing, ms per image (a batch's time shared by its images). */
+  speed: z.object({ preprocess: z.number(), inference: z.number(), postprocess: z.number() }).nullable(),
+  error: z.object({ code: z.enum(RUNTIME_IMAGE_ERROR_CODES), message: z.string() }).nullable(),
+});
+
+/** `predicted`: `predict` ended; `cancelled` after a stop signal (exit status 0 either way). */
+const RuntimePredictedMessage = message('predicted', {
+  images: Count,
+  failed: Count,
+  /** Loading the weights and predicting, not Python's start. */
+  seconds: Seconds,
+  device: z.string(),
+  cancelled: z.boolean(),
+});
+
 /** `error`: the command failed (exit status 1; 2 for `usage`). The traceback is in stderr. */
 const RuntimeErrorMessage = message('error', {
   code: z.enum(RUNTIME_ERROR_CODES),
@@ -231,6 +278,9 @@ export const RuntimeMessageSchema = z.discriminatedUnion('type', [
   RuntimeFinishedMessage,
   RuntimeExportedMessage,
   RuntimeWeightsMessage,
+  RuntimePredictingMessage,
+  RuntimePredictionMessage,
+  RuntimePredictedMessage,
   RuntimeErrorMessage,
 ]);
 
@@ -245,6 +295,8 @@ export type RuntimeFinished = z.infer<typeof RuntimeFinishedMessage>;
 export type RuntimeError = z.infer<typeof RuntimeErrorMessage>;
 export type RuntimeWeightsInfo = z.infer<typeof RuntimeWeightsMessage>;
 export type RuntimeClassResult = z.infer<typeof ClassResultSchema>;
+export type RuntimePrediction = z.infer<typeof RuntimePredictionMessage>;
+export type RuntimeImageErrorCode = (typeof RUNTIME_IMAGE_ERROR_CODES)[number];
 
 export const RUNTIME_MESSAGE_TYPES: readonly RuntimeMessageType[] = [
   'version',
@@ -256,6 +308,9 @@ export const RUNTIME_MESSAGE_TYPES: readonly RuntimeMessageType[] = [
   'finished',
   'exported',
   'weights',
+  'predicting',
+  'prediction',
+  'predicted',
   'error',
 ];
 

@@ -1,7 +1,8 @@
 """`python -m reticle_runtime <command> [args]`: one JSON object per line on stdout, logs on stderr.
 
 Commands: `version`, `env`, `train --spec FILE.json`, `export --weights X.pt --format onnx`,
-`inspect --weights X.pt` (what a weights file is: task and class names).
+`inspect --weights X.pt` (what a weights file is: task and class names),
+`predict --weights X.pt --images LIST.txt` (auto-label: one line per image).
 Exit status: 0 when the command did its job (a training run stopped by the user included),
 1 after an `error` line, 2 for a command line the runtime does not understand.
 """
@@ -17,7 +18,7 @@ from typing import NoReturn
 from . import __version__, protocol
 from .errors import RuntimeFailure, describe
 
-COMMANDS = ("version", "env", "train", "export", "inspect")
+COMMANDS = ("version", "env", "train", "export", "inspect", "predict")
 
 
 class UsageError(Exception):
@@ -45,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--opset", type=int, default=None)
     inspect = sub.add_parser("inspect", help="load a weights file and say what it is")
     inspect.add_argument("--weights", required=True)
+    predict = sub.add_parser("predict", help="predict on a list of images, batched (auto-label)")
+    predict.add_argument("--weights", required=True)
+    predict.add_argument("--images", required=True, help="a text file with one image path a line")
+    predict.add_argument("--conf", type=float, default=0.25)
+    predict.add_argument("--iou", type=float, default=0.7)
+    predict.add_argument("--imgsz", type=int, default=640)
+    predict.add_argument("--device", default="cpu", help="cpu, mps or one GPU index")
+    predict.add_argument("--batch", type=int, default=16)
+    predict.add_argument("--max-det", type=int, default=300, help="boxes per image at most; classes for a classifier")
     return parser
 
 
@@ -69,6 +79,10 @@ def dispatch(args: argparse.Namespace, emit: protocol.Emit) -> int:
         from . import inspect_weights
 
         return inspect_weights.run(args.weights, emit)
+    if args.command == "predict":
+        from . import predict
+
+        return predict.run(args, emit)
     raise UsageError(f"unknown command; expected one of {', '.join(COMMANDS)}")
 
 

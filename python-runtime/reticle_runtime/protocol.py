@@ -272,6 +272,40 @@ def weights(*, path: str, task: str, names: list[str], bytes: int, parameters: i
     return _message("weights", path=path, task=task, names=names, bytes=bytes, parameters=parameters, imgsz=imgsz)
 
 
+def predicting(*, weights: str, task: str, names: list[str], device: str, images: int, batch: int, imgsz: int) -> Message:
+    """`predict`: the weights are loaded on `device` ("cuda:0", "cpu"), and the `images` listed
+    are about to be predicted, `batch` at a time."""
+    return _message("predicting", weights=weights, task=task, names=names, device=device, images=images, batch=batch, imgsz=imgsz)
+
+
+def prediction(
+    *,
+    path: str,
+    width: int,
+    height: int,
+    boxes: list[list[float]] | None,
+    top: list[list[float]] | None,
+    speed: Mapping[str, float] | None,
+    error: Message | None,
+) -> Message:
+    """One image, as listed: `boxes` (x1, y1, x2, y2, confidence, class, pixels of the image as
+    displayed) for a detector, `top` ([class, probability], most probable first) for a classifier,
+    Ultralytics' `speed` (ms per image); or `error` when the image could not be used (the others
+    still are), with width and height 0."""
+    return _message("prediction", path=path, width=width, height=height, boxes=boxes, top=top, speed=speed, error=error)
+
+
+def image_error(*, code: str, message: str) -> Message:
+    """Why one image was not predicted: `image_missing`, `image_unreadable` or `image_unsupported`."""
+    return {"code": code, "message": message}
+
+
+def predicted(*, images: int, failed: int, seconds: float, device: str, cancelled: bool) -> Message:
+    """`predict` ended: `images` predicted, `failed` reported with an error, in `seconds` (loading
+    the weights and predicting, not Python's start); `cancelled` after a stop signal."""
+    return _message("predicted", images=images, failed=failed, seconds=seconds, device=device, cancelled=cancelled)
+
+
 def error(*, code: str, message: str, hint: str | None) -> Message:
     """The command failed; `message` says what happened, `hint` what the user can do about it."""
     return _message("error", code=code, message=message, hint=hint)

@@ -375,7 +375,7 @@ class FixturesTest(unittest.TestCase):
     def test_every_golden_line_is_a_v1_message_of_a_known_type(self):
         from tests.runtime_process import FIXTURES
 
-        known = {"version", "env", "started", "progress", "epoch", "checkpoint", "finished", "exported", "weights", "error"}
+        known = {"version", "env", "started", "progress", "epoch", "checkpoint", "finished", "exported", "weights", "predicting", "prediction", "predicted", "error"}
         files = sorted(FIXTURES.glob("*.jsonl"))
         self.assertGreaterEqual(len(files), 6)
         for file in files:

@@ -64,7 +64,7 @@ function formatAutolabelReport(r: AutolabelReport): string {
   const lines = [
     `${r.cancelled ? 'Auto-label cancelled' : 'Auto-labeled'}: ${r.images} images, ${r.suggestions} suggestions in ${(r.durationMs / 1000).toFixed(1)} s` +
       (r.images > 0 && r.durationMs > 0 ? ` (${((r.images * 1000) / r.durationMs).toFixed(1)} images/s)` : '') +
-      ` · model ${r.modelId}`,
+      ` · on ${r.device} · model ${r.modelId}`,
   ];
   if (r.classesCreated.length) lines.push(`  new classes: ${r.classesCreated.join(', ')}`);
   else if (r.unmatched.length) lines.push(`  not in the project, left out: ${r.unmatched.join(', ')} (--create-classes makes them)`);

@@ -34,6 +34,8 @@ import { InferenceWorkerClient } from './inference-worker-client.js';
 import type { NewSuggestion } from '../store/suggestion-repository.js';
 import type { ImageOutcome, LoadedModel, PredictOptions } from './worker-protocol.js';
 import { mapClasses, mappingFromPlan, planClassMap } from './class-map.js';
+import { autolabelGpu, autolabelOnGpu } from './gpu-autolabel.js';
+import type { RuntimeManager } from '../runtime/runtime-manager.js';
 
 interface InferenceEvents {
   /** An image's suggestions were added, accepted or rejected. */
@@ -52,6 +54,10 @@ interface InferenceEngineOptions {
   training?: ProjectTraining;
   /** The ONNX export of weights in the studio's library, by name (made once, through the runtime). */
   weightsModel?: (name: string, signal?: AbortSignal) => Promise<string>;
+  /** The `.pt` file of library weights, by name, or null. */
+  weightsFile?: (name: string) => string | null;
+  /** The training runtime: auto-label runs on its PyTorch when it has a GPU (gpu-autolabel.ts). */
+  runtime?: RuntimeManager;
   events: InferenceEvents;
   /**
    * Execution providers to try, best first (the CPU is always the last resort). Default: CUDA on
@@ -209,7 +215,43 @@ export class InferenceEngine {
         classesCreated,
         durationMs: 0,
         cancelled: false,
+        device: `${loaded.provider} (onnxruntime)`,
       };
+      // One transaction (one disk sync) per batch of images.
+      const store = (batch: { imageId: number; outcome: ImageOutcome }[]) => {
+        const writes: { imageId: number; suggestions: NewSuggestion[] }[] = [];
+        for (const { imageId, outcome } of batch) {
+          if (!outcome.ok) report.failed.push({ imageId, reason: outcome.error.message });
+          else writes.push({ imageId, suggestions: this.toSuggestions(outcome, project.info.multiLabel, options.conf) });
+        }
+        report.suggestions += repo.replaceForImages(model.id, writes);
+        report.images += writes.length;
+        for (const w of writes) this.options.events.suggestionsChanged(w.imageId);
+      };
+      const gpu = await autolabelGpu(this.options.runtime);
+      const weights = gpu ? this.weightsFile(input) : null;
+      if (gpu && weights && this.options.runtime && !job.signal.aborted) {
+        const located = ids.map((id) => this.locate(project, id));
+        for (const l of located) if ('error' in l) report.failed.push({ imageId: l.id, reason: l.error.message });
+        const ran = await autolabelOnGpu({
+          runtime: this.options.runtime,
+          weights,
+          device: gpu,
+          targets: located.filter((l): l is { id: number; file: string; name: string } => 'file' in l),
+          conf: options.conf,
+          iou: options.iou,
+          imgsz: Math.max(...loaded.imgsz),
+          maxDet: input.maxDet,
+          classIds: options.classIds,
+          signal: job.signal,
+          write: (batch) => store(batch.map((b) => ({ imageId: b.target.id, outcome: b.outcome }))),
+          progress: (done, current) => job.progress({ phase: 'working', done, total: ids.length, current }),
+        });
+        report.device = `${ran.device} (PyTorch)`;
+        report.cancelled = ran.cancelled;
+        report.durationMs = performance.now() - started;
+        return report;
+      }
       // One chunk is always on its way to the worker while the last one's results are stored,
       // so the worker never waits for us (it decodes the next images while it runs this one).
       const send = (i: number) => {
@@ -234,16 +276,7 @@ export class InferenceEngine {
           break;
         }
         for (const l of current.located) if ('error' in l) report.failed.push({ imageId: l.id, reason: l.error.message });
-        const writes: { imageId: number; suggestions: NewSuggestion[] }[] = [];
-        outcomes.forEach((o, k) => {
-          const imageId = current.found[k].id;
-          if (!o.ok) report.failed.push({ imageId, reason: o.error.message });
-          else writes.push({ imageId, suggestions: this.toSuggestions(o, project.info.multiLabel, options.conf) });
-        });
-        // One transaction (one disk sync) per chunk.
-        report.suggestions += repo.replaceForImages(model.id, writes);
-        report.images += writes.length;
-        for (const w of writes) this.options.events.suggestionsChanged(w.imageId);
+        store(outcomes.map((outcome, k) => ({ imageId: current.found[k].id, outcome })));
         job.progress({ phase: 'working', done: Math.min(current.i + CHUNK, ids.length), total: ids.length, current: current.found.at(-1)?.name });
       }
       report.durationMs = performance.now() - started;
@@ -337,6 +370,14 @@ export class InferenceEngine {
     if (!source.weights) return this.resolveLocal(source);
     if (!this.options.weightsModel) throw new StudioError('unsupported', 'This studio has no weights library.');
     return this.options.weightsModel(source.weights, signal);
+  }
+
+  /** The PyTorch weights behind a model source (a run's best.pt, library weights), or null. */
+  private weightsFile(source: ModelSource): string | null {
+    if (source.weights) return this.options.weightsFile?.(source.weights) ?? null;
+    if (!source.runId) return null;
+    const best = runPaths(this.options.session.require().store.paths.runs, source.runId).best;
+    return fs.existsSync(best) ? best : null;
   }
 
   /** A model file, or a run's export. */

@@ -4,8 +4,7 @@
  * It needs no project: the caller records the artifact where it keeps its runs.
  */
 import { StudioError, type ModelExportFormat, type RunArtifact } from '@shared';
-import { describeExit, runRuntimeCommand } from './runtime-process.js';
-import { STUDIO_CODE } from './runtime-error-codes.js';
+import { runRuntimeCommand, runtimeCommandFailure } from './runtime-process.js';
 
 const EXPORT_TIMEOUT_MS = 30 * 60_000;
 
@@ -43,8 +42,5 @@ export async function exportWeights(options: ModelExportOptions): Promise<RunArt
   if (options.signal?.aborted) throw new StudioError('cancelled', `The ${options.format} export was cancelled.`);
   const exported = result.messages.find((m) => m.type === 'exported');
   if (exported && exported.type === 'exported') return { kind: options.format, path: exported.path, bytes: exported.bytes };
-  const error = result.messages.find((m) => m.type === 'error');
-  if (error && error.type === 'error') throw new StudioError(STUDIO_CODE[error.code], [error.message, error.hint].filter(Boolean).join(' '));
-  const why = result.spawnError ? `its Python could not be started (${result.spawnError.message})` : result.timedOut ? 'it took too long' : describeExit(result.code, result.signal);
-  throw new StudioError('internal', `The ${options.format} export failed: ${why}. ${result.stderr.last(3).join(' · ')}`.trim());
+  throw runtimeCommandFailure(result, `The ${options.format} export failed`);
 }

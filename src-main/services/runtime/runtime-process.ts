@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import path from 'node:path';
-import { MAX_RUNTIME_LINE_LENGTH, parseRuntimeLine, type RuntimeMessage } from '@shared';
+import { MAX_RUNTIME_LINE_LENGTH, StudioError, parseRuntimeLine, type ErrorCode, type RuntimeMessage } from '@shared';
+import { STUDIO_CODE } from './runtime-error-codes.js';
 
 /** The environment every runtime process gets: the runtime package on PYTHONPATH, unbuffered UTF-8. */
 export function runtimeProcessEnv(runtimeDir: string, base: NodeJS.ProcessEnv = process.env, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -158,8 +159,13 @@ export interface RuntimeCommandResult {
 
 interface RunRuntimeCommandOptions extends SpawnRuntimeOptions {
   timeoutMs?: number;
+  /** Ends the command: SIGKILL at once, or SIGTERM first when `abortGraceMs` is set. */
   signal?: AbortSignal;
+  /** After an abort, how long the command may take to stop by itself before it is killed. */
+  abortGraceMs?: number;
   onMessage?: (message: RuntimeMessage) => void;
+  /** Which messages `messages` keeps (default: all): a long stream hands the rest to `onMessage` only. */
+  keep?: (message: RuntimeMessage) => boolean;
 }
 
 /** Runs a short runtime command (env, export) to its end and collects what it said. */
@@ -179,7 +185,7 @@ export function runRuntimeCommand(options: RunRuntimeCommandOptions): Promise<Ru
         if (!line.trim()) return;
         const parsed = parseRuntimeLine(line);
         if (parsed.ok) {
-          result.messages.push(parsed.message);
+          if (options.keep?.(parsed.message) ?? true) result.messages.push(parsed.message);
           options.onMessage?.(parsed.message);
         } else result.badLines.push(parsed.error);
       },
@@ -196,13 +202,19 @@ export function runRuntimeCommand(options: RunRuntimeCommandOptions): Promise<Ru
           kill();
         }, options.timeoutMs)
       : null;
-    const onAbort = () => kill();
+    let grace: NodeJS.Timeout | null = null;
+    const onAbort = () => {
+      if (options.abortGraceMs === undefined || child.exitCode !== null || child.signalCode !== null) return kill();
+      child.kill('SIGTERM');
+      grace = setTimeout(kill, options.abortGraceMs);
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       result.spawnError = err as NodeJS.ErrnoException;
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (grace) clearTimeout(grace);
       options.signal?.removeEventListener('abort', onAbort);
       stdout.end();
       result.stderr.end();
@@ -220,4 +232,16 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
   if (signal === 'SIGABRT' || code === 134) return 'it aborted (SIGABRT)';
   if (signal) return `it was ended by ${signal}`;
   return `it exited with status ${code}`;
+}
+
+/**
+ * Why a runtime command gave no answer, for a person: the runtime's own `error` (its code as the
+ * contract's, its message and hint), else how the process ended (`fallback`, with `what` first and
+ * the log's last lines).
+ */
+export function runtimeCommandFailure(result: RuntimeCommandResult, what: string, fallback: ErrorCode = 'internal'): StudioError {
+  const error = result.messages.find((m) => m.type === 'error');
+  if (error && error.type === 'error') return new StudioError(STUDIO_CODE[error.code], [error.message, error.hint].filter(Boolean).join(' '));
+  const why = result.spawnError ? `its Python could not be started (${result.spawnError.message})` : result.timedOut ? 'it took too long' : describeExit(result.code, result.signal);
+  return new StudioError(fallback, `${what}: ${why}. ${result.stderr.last(3).join(' · ')}`.trim());
 }

@@ -3,9 +3,8 @@
  * Ultralytics loads it, and answers its task and class names, or that it is not a model.
  */
 import { StudioError, type RuntimeWeightsInfo } from '@shared';
-import { describeExit, runRuntimeCommand } from '../runtime/runtime-process.js';
+import { runRuntimeCommand, runtimeCommandFailure } from '../runtime/runtime-process.js';
 import type { RuntimeManager } from '../runtime/runtime-manager.js';
-import { STUDIO_CODE } from '../runtime/runtime-error-codes.js';
 
 const INSPECT_TIMEOUT_MS = 5 * 60_000;
 
@@ -25,10 +24,5 @@ export async function inspectWeights(runtime: RuntimeManager, file: string, sign
   const info = result.messages.find((m) => m.type === 'weights');
   if (info && info.type === 'weights') return info;
   if (signal?.aborted) throw new StudioError('cancelled', 'The check of the weights was cancelled.');
-  const error = result.messages.find((m) => m.type === 'error');
-  if (error && error.type === 'error') {
-    throw new StudioError(STUDIO_CODE[error.code], [error.message, error.hint].filter(Boolean).join(' '));
-  }
-  const why = result.spawnError ? `its Python could not be started (${result.spawnError.message})` : result.timedOut ? 'it took too long' : describeExit(result.code, result.signal);
-  throw new StudioError('io', `The runtime could not check ${file}: ${why}. ${result.stderr.last(3).join(' · ')}`.trim());
+  throw runtimeCommandFailure(result, `The runtime could not check ${file}`, 'io');
 }

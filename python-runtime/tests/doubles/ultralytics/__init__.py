@@ -20,6 +20,7 @@ Ultralytics 8.4.52 (`engine/model.py`, `engine/trainer.py`, `models/yolo/detect/
   epoch with the checkpoint's arguments; on a stripped one it starts over, as the real one does.
 * The validator fills its confusion matrix only when `args.plots` is on, like DetectionValidator.
 * `YOLO(w).export(format=...)` writes a file next to the weights and returns its path.
+* `YOLO(w).predict(source=LIST.txt, stream=True, ...)`: see `engine/predictor.py`.
 * `YOLO.train(trainer=Cls)` trains with that class. With a device list (`device="0,1"`) the
   trainer trains nothing itself: like BaseTrainer.train() it writes a file that imports its class
   by module path, builds it from the run's arguments and trains in a new process with LOCAL_RANK,
@@ -67,6 +68,8 @@ from types import SimpleNamespace
 import zipfile
 from typing import Any, Callable
 
+from ._gate import wait_at_gate
+
 __version__ = "8.4.52"
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
@@ -82,6 +85,8 @@ VALID_ARGS = {
     "mask_ratio", "dropout", "warmup_momentum", "warmup_bias_lr", "box", "cls", "cls_pw", "dfl", "pose", "kobj",
     "nbs", "hsv_s", "hsv_v", "degrees", "translate", "scale", "shear", "perspective", "flipud", "bgr", "cutmix",
     "copy_paste", "copy_paste_mode", "auto_augment", "erasing",
+    # predict's (see engine/predictor.py)
+    "conf", "iou", "max_det", "rect",
 }
 DEFAULTS = {"epochs": 100, "imgsz": 640, "batch": 16, "device": None, "project": None, "name": "train", "exist_ok": False,
             "plots": True, "verbose": True, "workers": 8, "amp": True, "resume": False, "patience": 100, "val": True, "save": True,
@@ -379,44 +384,7 @@ class DetectionTrainer:
         gate = os.environ.get("ULTRALYTICS_DOUBLE_HOLD_FILE")
         if not gate or self._knob("HOLD_AT_EPOCH") != epoch + 1 or (self._knob("HOLD_AFTER_BATCH") or 0) != batches_done:
             return
-        gate_path, waiting, signalled = Path(gate), Path(f"{gate}.waiting"), Path(f"{gate}.signalled")
-        if gate_path.exists():
-            return
-        stops: list[int] = []
-        previous: dict[int, Any] = {}
-
-        def on_stop(signum: int, frame: Any) -> None:
-            # Handed on to whoever listened before (the runtime's StopRequest), then noted in
-            # `path.signalled`: once that file is there, the runtime has heard the signal.
-            stops.append(signum)
-            handler = previous.get(signum)
-            if callable(handler):
-                handler(signum, frame)
-            elif handler == signal.SIG_DFL:
-                signal.signal(signum, signal.SIG_DFL)
-                os.kill(os.getpid(), signum)
-            with open(signalled, "a", encoding="utf-8") as f:
-                f.write(f"{signum}\n")
-
-        for name in ("SIGINT", "SIGTERM"):
-            signum = getattr(signal, name, None)
-            if signum is None:
-                continue
-            try:
-                previous[signum] = signal.getsignal(signum)
-                signal.signal(signum, on_stop)
-            except ValueError:  # not the main thread: no signal handlers here, the gate still works
-                previous.pop(signum, None)
-        waiting.write_text(f"epoch {epoch + 1}, after {batches_done} batches\n", encoding="utf-8")
-        _log(f"holding in epoch {epoch + 1} after {batches_done} batches until {gate} exists")
-        try:
-            give_up = time.monotonic() + 600
-            while not gate_path.exists() and not (stops and not ignore_stop) and time.monotonic() < give_up:
-                time.sleep(0.01)
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-            waiting.unlink(missing_ok=True)
+        wait_at_gate(Path(gate), f"in epoch {epoch + 1} after {batches_done} batches", ignore_stop, _log)
 
     def _write_garbage(self) -> None:
         """Finds the protocol channel through the runtime's callbacks (their `emit`) and writes
@@ -556,6 +524,7 @@ class YOLO:
         self.ckpt: dict[str, Any] | None = None
         self.ckpt_path: str | None = None
         self.trainer: DetectionTrainer | None = None
+        self.predictor: Any = None
         if self.model_name.endswith(".pt"):
             if not Path(self.model_name).exists():
                 raise FileNotFoundError(f"'{self.model_name}' does not exist")
@@ -599,6 +568,16 @@ class YOLO:
             raise FileNotFoundError(f"Training completed but no checkpoint was saved. Expected {self.trainer.best} or {self.trainer.last}.")
         self.ckpt = load_checkpoint(ckpt)
         return getattr(self.trainer.validator, "metrics", None)
+
+    def predict(self, source: Any = None, stream: bool = False, **kwargs: Any) -> Any:
+        """See engine/predictor.py. Like the real one, it sets up `self.predictor` (and its device)
+        before the first image is read."""
+        from .engine.predictor import Predictor  # noqa: PLC0415
+
+        _check_args(kwargs)
+        self.predictor = Predictor(self.task, self.names, _Device(kwargs.get("device")), kwargs, _log)
+        results = self.predictor.stream(source)
+        return results if stream else list(results)
 
     def export(self, format: str = "torchscript", **kwargs: Any) -> str:
         _check_args({"format": format, **kwargs})

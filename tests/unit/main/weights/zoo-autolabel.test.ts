@@ -20,8 +20,8 @@ afterEach(async () => {
   for (const t of studios.splice(0)) await t.dispose();
 });
 
-async function studioWithZoo(): Promise<{ t: TrainingStudio; ids: number[] }> {
-  const t = await trainingStudio({ env: { ULTRALYTICS_DOUBLE_ONNX: model('yolo11-detect.onnx') }, images: 0 });
+async function studioWithZoo(env: Record<string, string> = {}): Promise<{ t: TrainingStudio; ids: number[] }> {
+  const t = await trainingStudio({ env: { ULTRALYTICS_DOUBLE_ONNX: model('yolo11-detect.onnx'), ...env }, images: 0 });
   studios.push(t);
   const pt = scratchFile('yolo11n.pt', doublePretrained({ names: ['circle', 'square', 'triangle'] }));
   report((await job(t, (api) => api.weights.add({ path: pt }))).result);
@@ -42,7 +42,7 @@ describe('auto-label with pretrained weights from the library', () => {
     const run = () => job(t, (api) => api.inference.autolabel({ weights: 'yolo11n.pt', conf: 0.25, imageIds: ids, classMap: { circle: 'blob', square: 'box', triangle: null } }));
     const { result, progress } = await run();
     const r = autolabelReport(result);
-    expect(r).toMatchObject({ images: IMAGES.length, failed: [], unmatched: [], classesCreated: ['box'], cancelled: false });
+    expect(r).toMatchObject({ images: IMAGES.length, failed: [], unmatched: [], classesCreated: ['box'], cancelled: false, device: 'cpu (onnxruntime)' });
     expect(r.suggestions).toBeGreaterThan(0);
     expect(progress[0]!.current).toMatch(/preparing yolo11n\.pt \(exported to ONNX once\)/);
 
@@ -79,5 +79,19 @@ describe('auto-label with pretrained weights from the library', () => {
     const { t, ids } = await studioWithZoo();
     const missing = failure((await job(t, (api) => api.inference.autolabel({ weights: 'yolo26s.pt', imageIds: ids }))).result);
     expect(missing).toMatchObject({ code: 'not_found', message: expect.stringMatching(/library has no yolo26s\.pt.*reticle weights pull yolo26s\.pt.*reticle weights add PATH/) });
+  }, 60_000);
+
+  it("runs on the runtime's PyTorch when the runtime has a GPU, stored as the ONNX path stores it", async () => {
+    // TEST DOUBLES of torch and Ultralytics with one CUDA device: the runtime check finds GPU 0.
+    const { t, ids } = await studioWithZoo({ TORCH_DOUBLE_PROFILE: 'cuda', ULTRALYTICS_DOUBLE_GPUS: '1' });
+    const { result, progress } = await job(t, (api) => api.inference.autolabel({ weights: 'yolo11n.pt', conf: 0.25, imageIds: ids, classMap: { circle: 'blob', square: 'box' } }));
+    const r = autolabelReport(result);
+    expect(r).toMatchObject({ images: IMAGES.length, failed: [], cancelled: false, device: 'cuda:0 (PyTorch)' });
+    // The double puts a box of class 0 (circle) at 0.91 and one of class 1 (square) at 0.62 on every image; class 2's is below conf.
+    expect(r.suggestions).toBe(IMAGES.length * 2);
+    const names = new Map((await t.api.classes.list()).map((c) => [c.id, c.name]));
+    const suggested = (await Promise.all(ids.map((imageId) => t.api.suggestions.forImage({ imageId })))).flat();
+    expect(suggested.map((s) => `${names.get(s.classId)} ${s.confidence.toFixed(2)}`).sort()).toEqual([...Array(IMAGES.length).fill('blob 0.91'), ...Array(IMAGES.length).fill('box 0.62')].sort());
+    expect(progress.at(-1)).toMatchObject({ phase: 'working', done: IMAGES.length, total: IMAGES.length });
   }, 60_000);
 });

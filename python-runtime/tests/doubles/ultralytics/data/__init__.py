@@ -1,0 +1,1 @@
+"""TEST DOUBLE: `ultralytics.data` (see the package docstring)."""

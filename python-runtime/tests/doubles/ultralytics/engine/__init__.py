@@ -1,0 +1,1 @@
+"""TEST DOUBLE: `ultralytics.engine` (see the package docstring and `predictor.py`)."""
