@@ -81,6 +81,6 @@ describe('reticle autolabel', () => {
     // Suggestions are not annotations: the project is still all unlabeled.
     expect(reticleJson<{ unlabeled: number; annotations: number }>(['stats', project])).toMatchObject({ unlabeled: 6, annotations: 0 });
 
-    expect(reticle(['autolabel', project]).stderr).toMatch(/--model MODEL\.onnx or --run RUN/);
+    expect(reticle(['autolabel', project]).stderr).toMatch(/--model MODEL\.onnx, --run RUN or --weights yolo11n\.pt/);
   });
 });
