@@ -37,8 +37,8 @@ export function EvaluationPage() {
   }, [api, store]);
 
   const open = async (findingId: string) => {
-    const imageId = await store.getState().suggest(findingId);
-    if (imageId !== null) await stores.viewer.getState().openImage(imageId);
+    const opened = await store.getState().suggest(findingId);
+    if (opened) await stores.viewer.getState().openImage(opened.imageId, opened.focus);
   };
   const running = s.jobId !== null;
   const p = s.progress;

@@ -1,8 +1,8 @@
 /**
  * The likely label errors, most likely first: each a thumbnail with the model's box (solid) and
  * the drawn one (dashed), what the disagreement is and how sure the model is. "Open in labeler"
- * puts the model's boxes on the image as suggestions and opens it; "Ignore" hides the finding
- * for good (also when the run is evaluated again).
+ * puts the model's boxes on the image as suggestions and opens it with what to fix selected, so
+ * that two keys fix it; "Ignore" hides the finding for good (also when the run is evaluated again).
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { FINDING_KINDS, type ClassDef, type Finding, type FindingKind } from '@shared';
@@ -20,6 +20,13 @@ function describe(f: Finding): string {
   if (f.kind === 'missed') return `Nothing the model finds overlaps this ${f.label!.className} (best overlap ${(f.iou ?? 0).toFixed(2)}).`;
   return `Drawn as ${f.label!.className}, the model says ${f.predicted!.className} (${f.confidence!.toFixed(2)}).`;
 }
+
+/** How the keys fix each kind of finding once it is open in the labeler (a detector's; a classifier's is Y). */
+const FIX_HINTS: Record<FindingKind, string> = {
+  extra: "Y accepts the model's box",
+  missed: 'The drawn box is selected: Delete removes it',
+  class: "The drawn box is selected: a digit gives it another class, or Delete then Y takes the model's box",
+};
 
 function FindingThumb({ finding: f, classes }: { finding: Finding; classes: readonly ClassDef[] }) {
   const { host } = useStores();
@@ -41,6 +48,7 @@ function FindingThumb({ finding: f, classes }: { finding: Finding; classes: read
 export function FindingsGallery({ store, onOpen }: { store: StoreApi<EvaluationState>; onOpen(findingId: string): void }) {
   const { project } = useStores();
   const classes = useSlice(project, (p) => p.classes);
+  const classify = useSlice(project, (p) => p.project?.task === 'classify');
   const evaluation = useSlice(store, (s) => s.evaluation);
   const page = useSlice(store, (s) => s.findings);
   const kinds = useSlice(store, (s) => s.kinds);
@@ -83,7 +91,7 @@ export function FindingsGallery({ store, onOpen }: { store: StoreApi<EvaluationS
               <span className="small">{describe(f)}</span>
             </div>
             <div className="finding-actions">
-              <button type="button" onClick={() => onOpen(f.id)} disabled={opening !== null} data-testid="finding-open">
+              <button type="button" onClick={() => onOpen(f.id)} disabled={opening !== null} title={classify ? "Y accepts the model's class" : FIX_HINTS[f.kind]} data-testid="finding-open">
                 {opening === f.id ? 'Opening…' : 'Open in labeler'}
               </button>
               <button type="button" className="link-button" onClick={() => void store.getState().ignore(f.id, !f.ignored)} data-testid="finding-ignore">

@@ -4,7 +4,8 @@
  * finding writes the model's boxes for its image as suggestions; the labeler then shows them.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Evaluation, FindingKind, FindingPage, JobProgress, JobResult, RunSummary, Split, StudioApi } from '@shared';
+import type { Evaluation, Finding, FindingKind, FindingPage, JobProgress, JobResult, RunSummary, Split, StudioApi } from '@shared';
+import type { LabelerFocus } from '../labeler/focus.js';
 
 export type EvaluationApi = {
   evaluation: Pick<StudioApi['evaluation'], 'start' | 'get' | 'latest' | 'findings' | 'ignore' | 'suggest'>;
@@ -41,11 +42,27 @@ export interface EvaluationState {
   setShowIgnored(show: boolean): Promise<void>;
   moreFindings(): Promise<void>;
   ignore(findingId: string, ignored: boolean): Promise<void>;
-  /** Puts the finding's predictions on its image as suggestions; the image id to open, or null. */
-  suggest(findingId: string): Promise<number | null>;
+  /**
+   * Puts the finding's predictions on its image as suggestions: the image to open, with what the
+   * labeler should select there; null when that failed.
+   */
+  suggest(findingId: string): Promise<{ imageId: number; focus: LabelerFocus } | null>;
   /** Job events: the page follows its own job. */
   jobProgressed(p: JobProgress): void;
   jobFinished(r: JobResult): Promise<void>;
+}
+
+/**
+ * What a finding asks the user to fix, in the labeler: a drawn box the model does not find, or
+ * finds as another class, is selected (Delete or a digit fixes it); the model's box (or class) is
+ * the suggestion Y accepts, also for a box nobody drew.
+ */
+export function focusFor(f: Finding): LabelerFocus {
+  const target = (b: Finding['label']) => (b ? { classId: b.classId, x: b.x, y: b.y, w: b.w, h: b.h } : undefined);
+  return {
+    annotation: f.kind !== 'extra' && f.label?.x !== undefined ? target(f.label) : undefined,
+    suggestion: target(f.predicted),
+  };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -142,10 +159,12 @@ export function createEvaluationStore(api: EvaluationApi): StoreApi<EvaluationSt
 
       async suggest(findingId) {
         const evaluation = get().evaluation;
+        const finding = get().findings?.items.find((f) => f.id === findingId);
         if (!evaluation) return null;
         set({ opening: findingId, error: null });
         try {
-          return (await api.evaluation.suggest({ evaluationId: evaluation.id, findingId })).imageId;
+          const { imageId } = await api.evaluation.suggest({ evaluationId: evaluation.id, findingId });
+          return { imageId, focus: finding ? focusFor(finding) : {} };
         } catch (err) {
           set({ error: message(err) });
           return null;

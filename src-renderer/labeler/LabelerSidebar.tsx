@@ -8,6 +8,7 @@ import { ErrorMessage } from '../ui/ErrorMessage.js';
 import { STATUS_LABELS } from '../ui/FilterBar.js';
 import { formatBytes } from '../ui/format.js';
 import { useSlice, useStores } from '../ui/stores-context.js';
+import './labeler.css';
 
 export function LabelerSidebar({ image, classes, loading, commandError, clearCommandError }: { image: ImageRecord | null; classes: readonly ClassDef[]; loading: boolean; commandError: ErrorPayload | null; clearCommandError: () => void }) {
   const { labeler, project } = useStores();
@@ -183,13 +184,18 @@ function SplitPin({ image }: { image: ImageRecord }) {
   );
 }
 
-/** The open image's model suggestions: accept or reject each, or accept all above a confidence. */
+/**
+ * The open image's model suggestions: accept or reject each, or accept all above a confidence.
+ * The one `Y` accepts and `X` rejects (the picked one, else the first) wears a Y; a click on a
+ * suggestion picks it.
+ */
 function SuggestionsPanel({ imageId, classes }: { imageId: number | null; classes: readonly ClassDef[] }) {
   const { labeler, host } = useStores();
   const store = labeler.suggestions;
   const items = useSlice(store, (s) => s.items);
   const busy = useSlice(store, (s) => s.busy);
   const error = useSlice(store, (s) => s.error);
+  const picked = useSlice(labeler.tool, (s) => s.suggestionId);
   const [min, setMin] = useState(0.5);
 
   useEffect(() => {
@@ -202,6 +208,7 @@ function SuggestionsPanel({ imageId, classes }: { imageId: number | null; classe
 
   if (imageId === null || (items.length === 0 && !error)) return null;
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
+  const next = items.find((sg) => sg.id === picked) ?? items[0];
   return (
     <section className="labeler-suggestions" aria-label="Model suggestions" data-testid="labeler-suggestions">
       <h4>Suggestions ({items.length})</h4>
@@ -212,8 +219,22 @@ function SuggestionsPanel({ imageId, classes }: { imageId: number | null; classe
       )}
       <ul>
         {items.map((sg) => (
-          <li key={sg.id} data-testid="labeler-suggestion" data-suggestion-id={sg.id}>
-            {name(sg.classId)} {sg.confidence.toFixed(2)}{' '}
+          <li key={sg.id} className={sg === next ? 'next-suggestion' : undefined} data-testid="labeler-suggestion" data-suggestion-id={sg.id} data-next={sg === next}>
+            <button
+              type="button"
+              className="link-button suggestion-pick"
+              aria-pressed={sg.id === picked}
+              onClick={() => labeler.tool.getState().pickSuggestion(sg.id === picked ? null : sg.id)}
+              title="Pick for Y (accept) and X (reject)"
+              data-testid="suggestion-pick"
+            >
+              {name(sg.classId)} {sg.confidence.toFixed(2)}
+            </button>{' '}
+            {sg === next && (
+              <kbd className="suggestion-key" title="Y accepts this one, X rejects it">
+                Y
+              </kbd>
+            )}{' '}
             <button type="button" disabled={busy} onClick={() => void store.getState().accept([sg.id])} data-testid="suggestion-accept">
               Accept
             </button>{' '}

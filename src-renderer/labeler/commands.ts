@@ -70,6 +70,14 @@ export async function runCommand(cmd: LabelerCommand, env: CommandEnv): Promise<
         }
         return;
       }
+      case 'acceptSuggestion': {
+        const n = await session.acceptSuggestions(cmd.all);
+        if (n === null) notice('No model suggestion on this image to accept.');
+        return;
+      }
+      case 'rejectSuggestion':
+        if (!(await session.rejectSuggestion())) notice('No model suggestion on this image to reject.');
+        return;
       case 'toggleClass': {
         const cls = env.classes()[cmd.index];
         if (cls) session.viewport.getState().toggleClassHidden(cls.id);

@@ -144,6 +144,13 @@ export function intersects(a: Rect, b: Rect): boolean {
   return a.x <= b.x + b.w && b.x <= a.x + a.w && a.y <= b.y + b.h && b.y <= a.y + a.h;
 }
 
+/** Intersection over union, 0 to 1: how far two boxes are the same box. */
+export function iou(a: Rect, b: Rect): number {
+  const span = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+  const common = span(a.x, a.x + a.w, b.x, b.x + b.w) * span(a.y, a.y + a.h, b.y, b.y + b.h);
+  return common > 0 ? common / (a.w * a.h + b.w * b.h - common) : 0;
+}
+
 /** Just the rectangle of something that has one (a box annotation), as a new object. */
 export function rectOf(r: Rect): Rect {
   return { x: r.x, y: r.y, w: r.w, h: r.h };

@@ -16,6 +16,10 @@ export type LabelerCommand =
   | { type: 'class'; index: number }
   /** Shift+1–9: hide or show the n-th class. */
   | { type: 'toggleClass'; index: number }
+  /** Y: the picked model suggestion, else the most confident; Shift+Y: every one of the image's. */
+  | { type: 'acceptSuggestion'; all: boolean }
+  /** X: the picked model suggestion, else the most confident. */
+  | { type: 'rejectSuggestion' }
   | { type: 'next' }
   | { type: 'previous' }
   | { type: 'nextUnlabeled' }
@@ -76,6 +80,12 @@ export function commandFor(e: KeyLike, ctx: HotkeyContext): LabelerCommand | nul
   switch (key) {
     case 'Escape':
       return { type: 'cancel' };
+    case 'y':
+      // Accepting every tag would leave a single-label image with whichever came last.
+      if (!e.shiftKey) return { type: 'acceptSuggestion', all: false };
+      return detect || ctx.multiLabel ? { type: 'acceptSuggestion', all: true } : null;
+    case 'x':
+      return e.shiftKey ? null : { type: 'rejectSuggestion' };
     case 'Delete':
     case 'Backspace':
       return detect ? { type: 'delete' } : null;
@@ -145,9 +155,16 @@ export function shortcutSheet(ctx: HotkeyContext): { title: string; rows: Shortc
     { keys: 'Ctrl + Shift + V', what: 'Copy every box of the previous image' },
     { keys: 'Esc', what: 'Cancel the box being drawn or moved; then let go of the selection; then close' },
   ];
+  const suggestions: ShortcutRow[] = [
+    { keys: 'Y', what: detect ? 'Accept the picked suggestion (else the most confident): it becomes a box' : 'Accept the picked suggestion (else the most confident): it becomes a tag' },
+    ...(detect || ctx.multiLabel ? [{ keys: 'Shift + Y', what: 'Accept every suggestion of the image' }] : []),
+    { keys: 'X', what: 'Reject the picked suggestion (else the most confident)' },
+    { keys: 'Click a suggestion in the list', what: 'Pick it for Y and X' },
+  ];
   return [
     { title: 'Classes', rows: classes },
     ...(detect ? [{ title: 'Boxes', rows: boxes }] : []),
+    { title: 'Model suggestions', rows: suggestions },
     {
       title: 'Images',
       rows: [

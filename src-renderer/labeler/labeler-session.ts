@@ -10,9 +10,10 @@
  * diffs would no longer apply.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { Annotation, AnnotationApplyResult, AnnotationChange, BoxAnnotation, ClassDef, ImageRecord, ProjectInfo, StudioApi } from '@shared';
+import type { Annotation, AnnotationApplyResult, AnnotationChange, BoxAnnotation, ClassDef, ImageRecord, ProjectInfo, StudioApi, Suggestion } from '@shared';
 import { createAutosaveStore, type AutosaveState } from './autosave-store.js';
 import { copyBoxesTo, pasteBoxes, type BoxClipboard } from './clipboard.js';
+import { findTarget, type FocusTarget, type LabelerFocus } from './focus.js';
 import { createDocumentStore, effectiveChanges, sameAnnotations, type AnnotationMap, type DocumentState } from './document-store.js';
 import { createHistoryStore, type HistoryState } from './history-store.js';
 import { newAnnotationId } from './ids.js';
@@ -41,8 +42,11 @@ export interface LabelerSession {
   /** The open image's model suggestions (not part of the document or its history). */
   suggestions: StoreApi<SuggestionsState>;
 
-  /** Opens an image: its size at once, its annotations once nothing of ours for it is unsaved. */
-  load(image: ImageRecord, isCurrent?: () => boolean): Promise<void>;
+  /**
+   * Opens an image: its size at once, its annotations once nothing of ours for it is unsaved.
+   * `focus` names the drawn box to select and the suggestion to pick once they are there.
+   */
+  load(image: ImageRecord, isCurrent?: () => boolean, focus?: LabelerFocus): Promise<void>;
   /** Nothing open any more (the labeler closed). */
   unload(): void;
   /** The image whose annotations are loaded; null while loading or closed. */
@@ -63,6 +67,15 @@ export interface LabelerSession {
   copyFromPrevious(): Promise<number>;
   /** Classification: one tag per image (replacing) or, multi-label, toggles it. */
   tag(classId: number): void;
+  /** The pending suggestion `Y` and `X` act on: the one picked, else the most confident; null when none. */
+  nextSuggestion(): Suggestion | null;
+  /**
+   * Accepts that suggestion (`all`: every pending one) once our own edits of the image are saved,
+   * and selects the boxes it became. How many were accepted; null when none was pending.
+   */
+  acceptSuggestions(all: boolean): Promise<number | null>;
+  /** Rejects that suggestion; false when none was pending. */
+  rejectSuggestion(): Promise<boolean>;
   /** The studio says the image's annotations changed elsewhere. */
   changedElsewhere(imageId: number): Promise<void>;
   /** The classes changed: drop a vanished active class; deletions and merges make stacks stale. */
@@ -88,6 +101,8 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
   let clipboard: BoxClipboard | null = null;
   let loadTicket = 0;
   let disposed = false;
+  /** The suggestion to pick once the open image's suggestions arrive (they load apart). */
+  let suggestionFocus: { imageId: number; target: FocusTarget } | null = null;
 
   const autosave = createAutosaveStore({
     apply: (imageId, changes) => api.annotations.apply({ imageId, changes }),
@@ -121,6 +136,27 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
     api,
     // Accepted suggestions are annotations now: show them (unless our own edits are on their way).
     annotationsChanged: (imageId) => session.changedElsewhere(imageId),
+  });
+
+  /** The open image's suggestions, once loaded; empty while another image's are shown. */
+  const pendingSuggestions = (): Suggestion[] => {
+    const s = suggestions.getState();
+    return s.imageId !== null && s.imageId === document.getState().imageId ? s.items : [];
+  };
+
+  /** Picks the suggestion the image was opened for, once the image's suggestions are there. */
+  const pickFocusedSuggestion = () => {
+    const { imageId, items } = suggestions.getState();
+    if (!suggestionFocus || imageId !== suggestionFocus.imageId || items.length === 0) return;
+    tool.getState().pickSuggestion(findTarget(items, suggestionFocus.target));
+    suggestionFocus = null;
+  };
+
+  suggestions.subscribe((s) => {
+    pickFocusedSuggestion();
+    // A picked suggestion that was accepted or rejected (or belongs to another image) is gone.
+    const picked = tool.getState().suggestionId;
+    if (picked !== null && !s.items.some((sg) => sg.id === picked)) tool.getState().pickSuggestion(null);
   });
 
   const boxTool = new BoxTool({
@@ -173,7 +209,7 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
     boxTool,
     suggestions,
 
-    async load(next, isCurrent = () => true) {
+    async load(next, isCurrent = () => true, focus) {
       const ticket = ++loadTicket;
       session.unload();
       image = next;
@@ -187,6 +223,14 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
       if (known && !sameAnnotations(known, annotations)) history.getState().clear(next.id);
       if (!known) history.getState().clear(next.id);
       document.getState().load(next.id, annotations);
+      if (focus?.annotation) {
+        const id = findTarget(annotations, focus.annotation);
+        if (id !== null) tool.getState().select([id]);
+      }
+      if (focus?.suggestion) {
+        suggestionFocus = { imageId: next.id, target: focus.suggestion };
+        pickFocusedSuggestion();
+      }
     },
 
     unload() {
@@ -194,7 +238,8 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
       const doc = document.getState();
       if (doc.imageId !== null) lastKnown.set(doc.imageId, doc.byId);
       tool.getState().select([]);
-      tool.setState({ hoverId: null, hoverHandle: null, notice: null });
+      tool.setState({ suggestionId: null, hoverId: null, hoverHandle: null, notice: null });
+      suggestionFocus = null;
       viewport.getState().setPointer(null);
       if (doc.imageId !== null || doc.byId.size > 0) document.getState().load(null, []);
       if (suggestions.getState().imageId !== null) void suggestions.getState().load(null);
@@ -351,6 +396,34 @@ export function createLabelerSession(deps: LabelerSessionDeps): LabelerSession {
         if (!existing) changes.push({ op: 'create', annotation: { id: newId(), classId, kind: 'tag', source: 'manual' } });
       }
       if (changes.length > 0) session.commit(changes);
+    },
+
+    nextSuggestion() {
+      const items = pendingSuggestions();
+      const picked = tool.getState().suggestionId;
+      return items.find((sg) => sg.id === picked) ?? items[0] ?? null;
+    },
+
+    async acceptSuggestions(all) {
+      const imageId = document.getState().imageId;
+      const chosen = all ? pendingSuggestions() : [session.nextSuggestion()].filter((sg) => sg !== null);
+      if (imageId === null || chosen.length === 0) return null;
+      // A box deleted just before must be gone in the studio before the model's box arrives, or
+      // reloading the image to show the accepted box would wait for (and race) that save.
+      boxTool.cancel();
+      await autosave.getState().flush(imageId);
+      const result = await suggestions.getState().accept(chosen.map((sg) => sg.id));
+      if (!result) return 0;
+      // The boxes it became are selected, as pasted ones are: a digit gives them another class.
+      const { byId } = document.getState();
+      if (document.getState().imageId === imageId) tool.getState().select(result.annotationIds.filter((id) => byId.get(id)?.kind === 'box'));
+      return result.annotationIds.length;
+    },
+
+    async rejectSuggestion() {
+      const chosen = session.nextSuggestion();
+      if (!chosen) return false;
+      return (await suggestions.getState().reject([chosen.id])) > 0;
     },
 
     async changedElsewhere(imageId) {

@@ -76,7 +76,7 @@ export function composeAppStores(host: Host, connection: StoreApi<ConnectionStor
     },
   });
   const viewer = createViewerStore(api, grid, {
-    load: (image, isCurrent) => labeler.load(image, isCurrent),
+    load: (image, isCurrent, focus) => labeler.load(image, isCurrent, focus),
     unload: () => labeler.unload(),
   });
   const project = createProjectStore({

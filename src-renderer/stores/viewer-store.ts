@@ -6,6 +6,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { StudioError, type ImageFilter, type ImageRecord, type ImageStatus, type StudioApi } from '@shared';
+import type { LabelerFocus } from '../labeler/focus.js';
 import type { GridState } from './grid-store.js';
 
 export interface ViewerState {
@@ -18,8 +19,8 @@ export interface ViewerState {
   error: string | null;
 
   open(index: number): Promise<void>;
-  /** Opens an image by id, wherever it is in the list (or not in it). */
-  openImage(imageId: number): Promise<void>;
+  /** Opens an image by id, wherever it is in the list (or not in it); `focus`: what to select there. */
+  openImage(imageId: number, focus?: LabelerFocus): Promise<void>;
   /** Next (+1) or previous (-1) image, stopping at either end. */
   step(delta: number): Promise<void>;
   /** The next or previous image that matches a filter (default: unlabeled); false when none. */
@@ -32,7 +33,7 @@ export interface ViewerState {
 
 interface ViewerDeps {
   /** Loads the image's annotations into the labeler; `isCurrent` says whether it is still wanted. */
-  load?(image: ImageRecord, isCurrent: () => boolean): Promise<void>;
+  load?(image: ImageRecord, isCurrent: () => boolean, focus?: LabelerFocus): Promise<void>;
   /** The labeler closed. */
   unload?(): void;
 }
@@ -50,10 +51,10 @@ export function createViewerStore(api: StudioApi, grid: StoreApi<GridState>, dep
   /** Each open bumps this; answers for an image the user already moved past are dropped. */
   let ticket = 0;
 
-  const show = async (mine: number, image: ImageRecord) => {
+  const show = async (mine: number, image: ImageRecord, focus?: LabelerFocus) => {
     store.setState({ image, error: null });
     try {
-      await deps.load?.(image, () => mine === ticket);
+      await deps.load?.(image, () => mine === ticket, focus);
       if (mine !== ticket) return;
       store.setState({ loading: false });
     } catch (err) {
@@ -87,14 +88,14 @@ export function createViewerStore(api: StudioApi, grid: StoreApi<GridState>, dep
       }
     },
 
-    async openImage(imageId) {
+    async openImage(imageId, focus) {
       const mine = ++ticket;
       const index = indexInGrid(grid.getState(), imageId);
       set({ index, isOpen: true, loading: true, error: null });
       try {
         const image = await api.images.get({ id: imageId });
         if (mine !== ticket) return;
-        await show(mine, image);
+        await show(mine, image, focus);
       } catch (err) {
         if (mine !== ticket) return;
         set({ loading: false, error: err instanceof Error ? err.message : String(err) });

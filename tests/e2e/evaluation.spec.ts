@@ -2,8 +2,9 @@
  * The Evaluation tab end to end, against a real `reticle serve`: a project labeled with three
  * planted label errors, two runs whose models are the fixture detectors (YOLO11 and YOLO26).
  * The run is evaluated beside the other, its figures and charts shown, the label-error gallery
- * lists the three errors; one is ignored and stays ignored when evaluated again; a finding opens
- * in the labeler with the model's boxes as suggestions, and accepting one makes it a box.
+ * lists the three errors; one is ignored and stays ignored when evaluated again; each finding
+ * opens in the labeler with the model's boxes as suggestions and what to fix selected, and is
+ * fixed with at most two keys (Delete, Y).
  */
 import { expect, test } from '@playwright/test';
 import path from 'node:path';
@@ -103,9 +104,12 @@ test('evaluate a run beside another, ignore a finding, and fix a label from the 
   await page.getByTestId('findings-show-ignored').uncheck();
   await expect(findings).toHaveCount(2);
 
-  // Open the class disagreement: the labeler shows the image with the model's boxes as suggestions.
+  // Open the class disagreement: the labeler shows the image with the model's boxes as suggestions,
+  // the drawn circle selected, and the model's triangle as the suggestion Y takes.
+  const classIds = Object.fromEntries((await api.classes.list()).map((c) => [c.name, c.id]));
   const wrong = page.locator('[data-testid=finding][data-kind=class]');
   const imageId = Number(await wrong.getAttribute('data-image-id'));
+  const drawnCircle = (await api.annotations.forImage({ imageId })).find((a) => a.classId === classIds[PLANTED.class.labeled])!;
   await wrong.getByTestId('finding-open').click();
   await expect(page.getByTestId('image-viewer')).toBeVisible();
   await expect.poll(() => page.evaluate(() => window.__reticleLabeler?.imageId() ?? null)).toBe(imageId);
@@ -113,11 +117,50 @@ test('evaluate a run beside another, ignore a finding, and fix a label from the 
   expect(pending.length).toBeGreaterThan(0);
   await expect(page.getByTestId('labeler-suggestion')).toHaveCount(pending.length);
   await expect.poll(() => page.evaluate(() => window.__reticleLabeler!.boxes().length)).toBe(2);
+  await expect(page.getByTestId('selection-panel')).toHaveText(/Selected box/);
+  await expect(page.getByTestId('selection-class')).toHaveValue(String(classIds[PLANTED.class.labeled]));
+  const triangle = pending.find((sg) => sg.classId === classIds[PLANTED.class.predicted])!;
+  await expect(page.locator('[data-testid=labeler-suggestion][data-next=true]')).toHaveAttribute('data-suggestion-id', triangle.id);
 
-  // Accept the model's triangle: it becomes a box beside the drawn circle, which is now easy to delete.
-  const triangleId = (await api.classes.list()).find((c) => c.name === 'triangle')!.id;
-  const triangle = pending.find((sg) => sg.classId === triangleId)!;
-  await page.locator(`[data-testid=labeler-suggestion][data-suggestion-id="${triangle.id}"]`).getByTestId('suggestion-accept').click();
-  await expect.poll(() => page.evaluate(() => window.__reticleLabeler!.boxes().length)).toBe(3);
-  expect((await api.annotations.forImage({ imageId })).filter((a) => a.classId === triangleId)).toHaveLength(1);
+  // Two keys: Delete takes the wrong circle away, Y makes the model's triangle a box.
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('y');
+  const classCount = (name: string) => page.locator(`[data-testid=labeler-class][data-class-name=${name}] .class-count`);
+  await expect(classCount(PLANTED.class.labeled)).toHaveText('0');
+  await expect(classCount(PLANTED.class.predicted)).toHaveText('1');
+  await expect(page.locator(`[data-testid=labeler-suggestion][data-suggestion-id="${triangle.id}"]`)).toHaveCount(0);
+  const fixed = await api.annotations.forImage({ imageId });
+  expect(fixed.some((a) => a.id === drawnCircle.id)).toBe(false);
+  expect(fixed.filter((a) => a.classId === classIds[PLANTED.class.predicted]).map((a) => a.source)).toEqual(['model']);
+  expect(fixed).toHaveLength(2);
+  await page.getByTestId('viewer-close').click();
+
+  // The drawn box nobody finds: it opens selected, and Delete alone removes it.
+  const missed = page.locator('[data-testid=finding][data-kind=missed]');
+  const missedImage = Number(await missed.getAttribute('data-image-id'));
+  const before = await api.annotations.forImage({ imageId: missedImage });
+  await missed.getByTestId('finding-open').click();
+  await expect.poll(() => page.evaluate(() => window.__reticleLabeler?.imageId() ?? null)).toBe(missedImage);
+  await expect(page.getByTestId('selection-class')).toHaveValue(String(classIds[PLANTED.missed.className]));
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('viewer-annotation-count')).toHaveText(String(before.length - 1));
+  await expect.poll(async () => (await api.annotations.forImage({ imageId: missedImage })).length).toBe(before.length - 1);
+  const planted = PLANTED.missed.box;
+  expect((await api.annotations.forImage({ imageId: missedImage })).some((a) => a.kind === 'box' && Math.abs(a.x - planted.x) < 1 && Math.abs(a.y - planted.y) < 1)).toBe(false);
+  await page.getByTestId('viewer-close').click();
+
+  // The box nobody drew (ignored above, shown again): nothing is selected, and Y alone accepts the
+  // model's circle.
+  await page.getByTestId('findings-show-ignored').check();
+  const extra = page.locator('[data-testid=finding][data-kind=extra]');
+  const extraImage = Number(await extra.getAttribute('data-image-id'));
+  await extra.getByTestId('finding-open').click();
+  await expect.poll(() => page.evaluate(() => window.__reticleLabeler?.imageId() ?? null)).toBe(extraImage);
+  const circle = (await api.suggestions.forImage({ imageId: extraImage })).find((sg) => sg.classId === classIds[PLANTED.extra.className])!;
+  await expect(page.locator('[data-testid=labeler-suggestion][data-next=true]')).toHaveAttribute('data-suggestion-id', circle.id);
+  await expect(page.getByTestId('selection-panel')).toHaveCount(0);
+  await expect(classCount(PLANTED.extra.className)).toHaveText('0');
+  await page.keyboard.press('y');
+  await expect(classCount(PLANTED.extra.className)).toHaveText('1');
+  expect((await api.annotations.forImage({ imageId: extraImage })).filter((a) => a.classId === classIds[PLANTED.extra.className]).map((a) => a.source)).toEqual(['model']);
 });

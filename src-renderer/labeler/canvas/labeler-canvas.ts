@@ -104,7 +104,7 @@ export class LabelerCanvas {
         const now = s.preview?.kind === 'transform' ? s.preview.rects : null;
         // The boxes layer leaves out the boxes being dragged: it redraws when a drag starts or
         // ends, not on every move of it.
-        if ((before === null) !== (now === null)) this.boxLayer.batchDraw();
+        if ((before === null) !== (now === null) || s.suggestionId !== prev.suggestionId) this.boxLayer.batchDraw();
         if (s.preview !== prev.preview || s.selectedIds !== prev.selectedIds || s.hoverId !== prev.hoverId || s.mode !== prev.mode || s.state !== prev.state) this.overlayLayer.batchDraw();
         if (s.cursor !== prev.cursor) this.updateCursor();
       }),
@@ -218,7 +218,9 @@ export class LabelerCanvas {
     const started = performance.now();
     const result = paintBoxes(ctx, { annotations: d.byId.values(), transform: vp, stage: vp.stage, style: this.style, hidden: vp.hiddenClassIds, skip });
     const suggested = this.deps.session.suggestions.getState();
-    if (suggested.imageId !== null && suggested.imageId === d.imageId) paintSuggestions(ctx, { suggestions: suggested.items, transform: vp, style: this.style, hidden: vp.hiddenClassIds });
+    if (suggested.imageId !== null && suggested.imageId === d.imageId) {
+      paintSuggestions(ctx, { suggestions: suggested.items, nextId: this.deps.session.nextSuggestion()?.id, transform: vp, style: this.style, hidden: vp.hiddenClassIds });
+    }
     this.paint.at = performance.now();
     this.paint.ms = this.paint.at - started;
     this.paint.totalMs += this.paint.ms;

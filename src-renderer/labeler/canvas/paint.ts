@@ -313,7 +313,9 @@ export function paintImage(ctx: Paint2D, source: { image: CanvasImageSource; wid
 }
 
 interface SuggestionPaintInput {
-  suggestions: Iterable<{ kind: string; classId: number; confidence: number; x?: number; y?: number; w?: number; h?: number }>;
+  suggestions: Iterable<{ id?: string; kind: string; classId: number; confidence: number; x?: number; y?: number; w?: number; h?: number }>;
+  /** The suggestion `Y` and `X` act on: drawn at full opacity. */
+  nextId?: string | null;
   transform: ViewTransform;
   style(classId: number): ClassStyle;
   hidden: ReadonlySet<number>;
@@ -324,7 +326,8 @@ export const SUGGESTION_ALPHA = 0.6;
 
 /**
  * Model suggestions, apart from the annotations: a dashed, fainter outline in the class colour
- * with the class name and confidence. Few per image, so no batching.
+ * with the class name and confidence; the one the keys act on as bright as a box. Few per image,
+ * so no batching.
  */
 export function paintSuggestions(ctx: Paint2D, input: SuggestionPaintInput): number {
   const t = input.transform;
@@ -339,6 +342,7 @@ export function paintSuggestions(ctx: Paint2D, input: SuggestionPaintInput): num
     if (s.kind !== 'box' || s.x === undefined || s.y === undefined || s.w === undefined || s.h === undefined || input.hidden.has(s.classId)) continue;
     const r = snapped(toStageRect(t, { x: s.x, y: s.y, w: s.w, h: s.h }));
     const style = input.style(s.classId);
+    ctx.globalAlpha = s.id !== undefined && s.id === input.nextId ? 1 : SUGGESTION_ALPHA;
     ctx.strokeStyle = style.color;
     ctx.strokeRect(r.x, r.y, r.w, r.h);
     paintLabel(ctx, { x: r.x, y: r.y + r.h + LABEL_HEIGHT, w: r.w, h: 0 }, { color: style.color, name: `${style.name} ${s.confidence.toFixed(2)}?` });

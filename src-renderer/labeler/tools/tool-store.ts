@@ -1,7 +1,7 @@
 /**
  * The tool's state as the canvas shows it: which state the box tool is in, what a gesture in
- * progress would do (the preview), the selection, what the pointer hovers and the class new boxes
- * get. Not in history: a selection or a half-drawn box is not an edit.
+ * progress would do (the preview), the selection (and the suggestion picked), what the pointer
+ * hovers and the class new boxes get. Not in history: a selection or a half-drawn box is not an edit.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Handle, Rect } from '../geometry.js';
@@ -22,6 +22,11 @@ export interface ToolStoreState {
   state: string;
   preview: ToolPreview | null;
   selectedIds: ReadonlySet<string>;
+  /**
+   * The model suggestion `Y` and `X` act on: picked in the side panel, or the one a finding was
+   * opened for; null: they act on the most confident.
+   */
+  suggestionId: string | null;
   hoverId: string | null;
   hoverHandle: Handle | null;
   /** What the pointer would do here, as a CSS cursor. */
@@ -33,6 +38,7 @@ export interface ToolStoreState {
 
   setMode(mode: ToolMode): void;
   select(ids: Iterable<string>): void;
+  pickSuggestion(id: string | null): void;
   setActiveClass(classId: number | null): void;
   setNotice(notice: string | null): void;
 }
@@ -43,6 +49,7 @@ export function createToolStore(): StoreApi<ToolStoreState> {
     state: 'idle',
     preview: null,
     selectedIds: new Set(),
+    suggestionId: null,
     hoverId: null,
     hoverHandle: null,
     cursor: 'crosshair',
@@ -58,6 +65,10 @@ export function createToolStore(): StoreApi<ToolStoreState> {
       const before = get().selectedIds;
       if (next.size === before.size && [...next].every((id) => before.has(id))) return;
       set({ selectedIds: next });
+    },
+
+    pickSuggestion(suggestionId) {
+      if (get().suggestionId !== suggestionId) set({ suggestionId });
     },
 
     setActiveClass(activeClassId) {

@@ -40,4 +40,10 @@ describe('paintSuggestions', () => {
     expect(alphas).toEqual([SUGGESTION_ALPHA]);
     expect(texts).toEqual(['cat 0.87?']);
   });
+
+  it('draws the suggestion the keys act on as bright as a box, the others faint', () => {
+    const { ctx, alphas } = recorder();
+    paintSuggestions(ctx, { suggestions: [suggestion('a', 1, 0.9), suggestion('b', 1, 0.8)], nextId: 'b', transform: { scale: 1, x: 0, y: 0 }, style: () => ({ color: '#ff0000', name: 'cat' }), hidden: new Set() });
+    expect(alphas).toEqual([SUGGESTION_ALPHA, 1]);
+  });
 });

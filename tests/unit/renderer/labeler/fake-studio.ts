@@ -12,6 +12,7 @@ import {
   type ImageRecord,
   type ProjectInfo,
   type StudioApi,
+  type Suggestion,
 } from '@shared';
 
 export function imageRecord(id: number, width = 1000, height = 800): ImageRecord {
@@ -32,6 +33,8 @@ export interface FakeStudio {
   api: StudioApi;
   images: Map<number, ImageRecord>;
   annotations: Map<number, Annotation[]>;
+  /** Pending model suggestions, of every image; accepting one makes it an annotation (source 'model'). */
+  suggestions: Suggestion[];
   /** Every apply call, in the order it arrived. */
   applyCalls: { imageId: number; changes: AnnotationChange[] }[];
   /** Failures to throw at the next apply calls, in order. */
@@ -46,6 +49,7 @@ export function fakeStudio(images: ImageRecord[] = [imageRecord(1), imageRecord(
     api: null as unknown as StudioApi,
     images: new Map(images.map((i) => [i.id, i])),
     annotations: new Map(images.map((i) => [i.id, []])),
+    suggestions: [],
     applyCalls: [],
     failNext: [],
     hold: false,
@@ -86,6 +90,18 @@ export function fakeStudio(images: ImageRecord[] = [imageRecord(1), imageRecord(
     return true;
   };
 
+  const accept = (ids: string[]) => {
+    const chosen = state.suggestions.filter((sg) => ids.includes(sg.id));
+    state.suggestions = state.suggestions.filter((sg) => !ids.includes(sg.id));
+    const accepted = chosen.map((sg) => {
+      const annotationId = `ann-${sg.id}`;
+      const { classId } = sg;
+      apply(sg.imageId, [{ op: 'create', annotation: sg.kind === 'box' ? { id: annotationId, classId, kind: 'box', x: sg.x, y: sg.y, w: sg.w, h: sg.h, source: 'model' } : { id: annotationId, classId, kind: 'tag', source: 'model' } }]);
+      return { suggestionId: sg.id, annotationId, imageId: sg.imageId };
+    });
+    return { accepted, annotationIds: accepted.map((a) => a.annotationId) };
+  };
+
   state.api = {
     annotations: {
       forImage: async ({ imageId }: { imageId: number }) => [...(state.annotations.get(imageId) ?? [])],
@@ -95,6 +111,17 @@ export function fakeStudio(images: ImageRecord[] = [imageRecord(1), imageRecord(
         const failure = state.failNext.shift();
         if (failure) throw failure;
         return apply(imageId, changes);
+      },
+      onChanged: () => () => undefined,
+    },
+    suggestions: {
+      forImage: async ({ imageId }: { imageId: number }) => state.suggestions.filter((sg) => sg.imageId === imageId),
+      accept: async ({ ids }: { ids: string[] }) => accept(ids),
+      acceptAbove: async ({ imageId, minConfidence }: { imageId: number; minConfidence: number }) => accept(state.suggestions.filter((sg) => sg.imageId === imageId && sg.confidence >= minConfidence).map((sg) => sg.id)),
+      reject: async ({ ids }: { ids: string[] }) => {
+        const before = state.suggestions.length;
+        state.suggestions = state.suggestions.filter((sg) => !ids.includes(sg.id));
+        return { rejected: before - state.suggestions.length };
       },
       onChanged: () => () => undefined,
     },

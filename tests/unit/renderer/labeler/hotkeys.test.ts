@@ -65,6 +65,48 @@ describe('labeler hotkeys', () => {
     expect(commandFor(key('t', { ctrlKey: true }), detect)).toBeNull();
   });
 
+  it('maps Y to accepting a suggestion, Shift+Y to accepting all, X to rejecting one', () => {
+    expect(commandFor(key('y'), detect)).toEqual({ type: 'acceptSuggestion', all: false });
+    expect(commandFor(key('Y', { shiftKey: true }), detect)).toEqual({ type: 'acceptSuggestion', all: true });
+    expect(commandFor(key('x'), detect)).toEqual({ type: 'rejectSuggestion' });
+    // Caps Lock: a capital Y without Shift is still one suggestion.
+    expect(commandFor(key('Y'), detect)).toEqual({ type: 'acceptSuggestion', all: false });
+    expect(commandFor(key('y'), classify)).toEqual({ type: 'acceptSuggestion', all: false });
+    expect(commandFor(key('x'), classify)).toEqual({ type: 'rejectSuggestion' });
+    expect(commandFor(key('Y', { shiftKey: true }), { task: 'classify', multiLabel: true })).toEqual({ type: 'acceptSuggestion', all: true });
+    // Single-label: accepting every tag would leave whichever came last.
+    expect(commandFor(key('Y', { shiftKey: true }), classify)).toBeNull();
+    expect(commandFor(key('X', { shiftKey: true }), detect)).toBeNull();
+    expect(commandFor(key('y', { altKey: true }), detect)).toBeNull();
+  });
+
+  it('keeps the meaning of every key that had one before Y and X', () => {
+    const before: [KeyLike, ReturnType<typeof commandFor>][] = [
+      [key('y', { ctrlKey: true }), { type: 'redo' }],
+      [key('y', { metaKey: true }), { type: 'redo' }],
+      [key('x', { ctrlKey: true }), null],
+      [key('a'), { type: 'previous' }],
+      [key('d'), { type: 'next' }],
+      [key('n'), { type: 'nextUnlabeled' }],
+      [key('m'), { type: 'markDone' }],
+      [key('r'), { type: 'markReview' }],
+      [key('f'), { type: 'fit' }],
+      [key('b'), { type: 'mode', mode: 'draw' }],
+      [key('v'), { type: 'mode', mode: 'select' }],
+      [key('1', { code: 'Digit1' }), { type: 'class', index: 0 }],
+      [key('Delete'), { type: 'delete' }],
+    ];
+    for (const [k, command] of before) expect(commandFor(k, detect)).toEqual(command);
+  });
+
+  it('lists the suggestion keys on the sheet, Shift+Y only where it makes sense', () => {
+    const keys = (ctx: { task: 'detect' | 'classify'; multiLabel: boolean }) => shortcutSheet(ctx).find((g) => g.title === 'Model suggestions')?.rows.map((r) => r.keys) ?? [];
+    expect(keys(detect)).toEqual(expect.arrayContaining(['Y', 'Shift + Y', 'X']));
+    expect(keys({ task: 'classify', multiLabel: true })).toEqual(expect.arrayContaining(['Y', 'Shift + Y', 'X']));
+    expect(keys(classify)).toEqual(expect.arrayContaining(['Y', 'X']));
+    expect(keys(classify)).not.toContain('Shift + Y');
+  });
+
   it('lists the keys on the sheet for each kind of project', () => {
     const titles = (ctx: { task: 'detect' | 'classify'; multiLabel: boolean }) => shortcutSheet(ctx).map((g) => g.title);
     expect(titles(detect)).toContain('Boxes');
