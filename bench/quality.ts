@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RunArtifact, RunDetail, RunSummary } from '@shared';
+import { seededRandom } from '../tests/unit/helpers/random.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,24 +48,13 @@ const MAP50_95 = 'metrics/mAP50-95(B)';
 const ROOT = process.cwd();
 const BIN = path.join(ROOT, 'bin/reticle.mjs');
 
-/** A small seeded generator (mulberry32), so every run of the bench makes the same pictures. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A YOLO folder (images/, labels/, data.yaml) of IMAGES pictures: one to three objects each, a red
  * square or a blue disc, of varied size and place (they may overlap), on grey darkened by noise.
  */
 async function makeDataset(dir: string): Promise<void> {
-  const rand = random(1234);
+  const rand = seededRandom(1234); // the same pictures every run
   fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'labels'), { recursive: true });
   const noise = Buffer.alloc(IMGSZ * IMGSZ * 3);
