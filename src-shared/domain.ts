@@ -116,6 +116,12 @@ export interface ImportReport {
   failed: ImportFailure[];
   /** Files in dropped folders that are not images (by extension), left alone. */
   skipped: number;
+  /**
+   * Images left out because they lie outside the dataset's folder (a YAML's `path: ../..`, an
+   * absolute COCO `file_name`, a link out), each also in `failed`. Starting the import again
+   * with `allowOutside` takes them too.
+   */
+  outside?: number;
   annotations: number;
   classesCreated: string[];
   cancelled: boolean;

@@ -77,6 +77,12 @@ export const ImportStartInput = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_-]{8,64}$/)
     .optional(),
+  /**
+   * Take images that lie outside the dataset's folder too (a YAML's `path: ../..`, an absolute
+   * COCO `file_name`, a link out). Without it they are left out and listed in the report, whose
+   * `outside` counts them, so the app can ask and start again. An upload never reaches outside.
+   */
+  allowOutside: z.boolean().default(false),
 });
 
 export const SplitRatios = z

@@ -58,6 +58,10 @@ export function formatImportReport(r: ImportReport): string {
   if (r.classesCreated.length) lines.push(`  new classes: ${r.classesCreated.join(', ')}`);
   for (const f of r.failed.slice(0, 50)) lines.push(`  failed: ${f.path}: ${f.reason}`);
   if (r.failed.length > 50) lines.push(`  … and ${r.failed.length - 50} more (use --json for all)`);
+  if (r.outside) {
+    const one = r.outside === 1;
+    lines.push(`${one ? '1 image lies' : `${r.outside} images lie`} outside the dataset's folder and ${one ? 'was' : 'were'} left out; run again with --allow-outside to import ${one ? 'it' : 'them'} too.`);
+  }
   return lines.join('\n');
 }
 

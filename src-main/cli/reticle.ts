@@ -22,7 +22,7 @@ const USAGE = `reticle ${STUDIO_VERSION}: label images, train YOLO models, offli
 
 Usage:
   reticle new DIR --name NAME --task detect|classify [--multi-label]
-  reticle import DIR PATH... [--format auto|images|yolo|coco|folders] [--json]
+  reticle import DIR PATH... [--format auto|images|yolo|coco|folders] [--allow-outside] [--json]
   reticle export DIR --format yolo|coco|folders --out OUT [--split 0.8,0.1,0.1] [--seed N] [--overwrite] [--json]
   reticle stats DIR [--json]
   reticle serve [--project DIR] [--host 127.0.0.1] [--port 7420]
@@ -75,7 +75,7 @@ async function cmdNew(argv: string[]): Promise<number> {
 }
 
 async function cmdImport(argv: string[]): Promise<number> {
-  const { positionals, values } = parse(argv, { format: { type: 'string', default: 'auto' } });
+  const { positionals, values } = parse(argv, { format: { type: 'string', default: 'auto' }, 'allow-outside': { type: 'boolean' } });
   const [dir, ...sources] = positionals;
   if (!dir || sources.length === 0) throw new UsageError('reticle import DIR PATH... : name the project and what to import');
   const format = values.format as string;
@@ -84,7 +84,7 @@ async function cmdImport(argv: string[]): Promise<number> {
   return withStudio(async (api) => {
     await api.projects.open({ dir: path.resolve(dir) });
     const progress = new ProgressLine('import');
-    const { jobId } = await api.imports.start({ paths: sources.map((s) => path.resolve(s)), format: format as 'auto' });
+    const { jobId } = await api.imports.start({ paths: sources.map((s) => path.resolve(s)), format: format as 'auto', allowOutside: Boolean(values['allow-outside']) });
     const result = await waitForJob(api, jobId, progress);
     if (result.status === 'failed') throw new StudioError(result.error.code, result.error.message);
     if (result.kind !== 'import') throw new StudioError('internal', 'unexpected job result');

@@ -1,7 +1,8 @@
 /**
  * `reticle serve`: the same renderer and contract over HTTP and a WebSocket, for a headless GPU
  * box and for the end-to-end tests. A random token in the printed URL guards everything: the first
- * page load trades it for an HttpOnly, SameSite=Strict cookie. Loopback unless told otherwise.
+ * page load trades it for an HttpOnly, SameSite=Strict cookie named by the port, so that studios on
+ * other ports of the same host keep theirs. Loopback unless told otherwise.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SERVE_ROUTES, SERVE_TOKEN_COOKIE, StudioError, WireCall, channelName, toErrorPayload, type RunDetail, type StudioContract, type WireServerMessage } from '@shared';
+import { SERVE_ROUTES, StudioError, WireCall, channelName, toErrorPayload, type RunDetail, type StudioContract, type WireServerMessage, serveTokenCookie } from '@shared';
 import type { ApiHost } from '../host/api-host.js';
 import type { ProjectSession } from '../services/project/project-session.js';
 import { resolveMediaPath } from '../services/project/media-resolver.js';
@@ -36,6 +37,8 @@ export interface ServeHandle {
   url: string;
   port: number;
   token: string;
+  /** The name of the cookie that holds the token (`reticle_token_<port>`). */
+  cookie: string;
   close(): Promise<void>;
 }
 
@@ -74,8 +77,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const b = Buffer.from(candidate);
     return b.length === tokenBytes.length && timingSafeEqual(b, tokenBytes);
   };
+  /** Named once the port is known (`--port 0` picks one); nothing is served before that. */
+  let cookie = '';
   const authorized = (req: http.IncomingMessage, url: URL) =>
-    tokenMatches(readCookie(req.headers.cookie, SERVE_TOKEN_COOKIE)) || tokenMatches(url.searchParams.get('token')) || tokenMatches(bearer(req));
+    tokenMatches(readCookie(req.headers.cookie, cookie)) || tokenMatches(url.searchParams.get('token')) || tokenMatches(bearer(req));
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -95,7 +100,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }
     if (url.searchParams.has('token')) {
       // Trade the token in the URL for a cookie, so it need not stay in the address bar.
-      res.setHeader('Set-Cookie', `${SERVE_TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('Set-Cookie', `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
     if (url.pathname.startsWith(`${SERVE_ROUTES.media}/`)) return serveMedia(url.pathname.slice(SERVE_ROUTES.media.length + 1), req, res);
     if (url.pathname.startsWith(`${SERVE_ROUTES.upload}/`)) return upload(url.pathname.slice(SERVE_ROUTES.upload.length + 1), req, res);
@@ -220,12 +225,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  cookie = serveTokenCookie(port);
   const shownHost = hostname.includes(':') ? `[${hostname}]` : hostname === '0.0.0.0' ? '127.0.0.1' : hostname;
 
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
+    cookie,
     async close() {
       unsubscribe();
       for (const ws of sockets) ws.terminate();

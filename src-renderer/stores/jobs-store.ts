@@ -31,7 +31,13 @@ export interface JobsState {
   cancel(jobId: string): Promise<void>;
   dismiss(jobId: string): void;
   /** Imports files or folders the host can read by path. */
-  importPaths(paths: string[], format: ImportFormat): Promise<string>;
+  importPaths(paths: string[], format: ImportFormat, allowOutside?: boolean): Promise<string>;
+  /**
+   * Starts a finished import of paths again, taking the files outside the dataset's folder it
+   * left out too (the ones it imported are found again as duplicates).
+   * @throws StudioError `not_found` for an import this window did not start
+   */
+  importOutsideToo(jobId: string): Promise<string>;
   /** Uploads files picked or dropped in the browser, then imports them. Null when cancelled. */
   importUpload(entries: readonly UploadEntry[], format: ImportFormat): Promise<string | null>;
   cancelUpload(): void;
@@ -51,6 +57,8 @@ export function createJobsStore({ api, uploadBaseUrl, fetchImpl }: JobsStoreDeps
   /** Jobs that finished, so a start answered after the finish does not show them as running. */
   const finishedIds = new Set<string>();
   let uploadAbort: AbortController | null = null;
+  /** What each import of paths was started with, so it can be started again allowing outside files. */
+  const importRequests = new Map<string, { paths: string[]; format: ImportFormat }>();
 
   const track = (jobId: string, kind: JobKind) => {
     if (finishedIds.has(jobId)) return;
@@ -98,10 +106,20 @@ export function createJobsStore({ api, uploadBaseUrl, fetchImpl }: JobsStoreDeps
       set({ results: get().results.filter((r) => r.jobId !== jobId) });
     },
 
-    async importPaths(paths, format) {
-      const { jobId } = await api.imports.start({ paths, format });
+    async importPaths(paths, format, allowOutside = false) {
+      const { jobId } = await api.imports.start({ paths, format, allowOutside });
+      if (!allowOutside) importRequests.set(jobId, { paths, format });
       track(jobId, 'import');
       return jobId;
+    },
+
+    async importOutsideToo(jobId) {
+      const request = importRequests.get(jobId);
+      if (!request) throw new StudioError('not_found', 'Another window or the command line started this import: start it again there, allowing files outside the dataset.');
+      importRequests.delete(jobId);
+      const started = await get().importPaths(request.paths, request.format, true);
+      get().dismiss(jobId);
+      return started;
     },
 
     async importUpload(rawEntries, format) {

@@ -5,6 +5,7 @@ import { formatBytes } from './format.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { RunningJob } from '../stores/jobs-store.js';
 import { useAction, useSlice, useStores } from './stores-context.js';
+import { OutsideFilesQuestion } from '../import/OutsideFilesQuestion.js';
 
 export function JobsPanel() {
   const { jobs } = useStores();
@@ -191,6 +192,7 @@ function ImportResultPanel({ result }: { result: JobResult }) {
         )}
       </dl>
       {report.classesCreated.length > 0 && <p className="small">New classes: {report.classesCreated.join(', ')}</p>}
+      <OutsideFilesQuestion jobId={result.jobId} outside={report.outside ?? 0} />
       {report.failed.length > 0 && (
         <table className="failures" data-testid="report-failures">
           <caption className="visually-hidden">Files that could not be imported</caption>

@@ -68,5 +68,11 @@ export function runArtifactUrl(runId: string, kind: string): string {
   return `${SERVE_ROUTES.files}/runs/${encodeURIComponent(runId)}/${encodeURIComponent(kind)}`;
 }
 
-/** Cookie set by `reticle serve` once the URL's token was shown. */
-export const SERVE_TOKEN_COOKIE = 'reticle_token';
+/**
+ * The cookie `reticle serve` sets once the URL's token was shown. Browsers keep cookies per host,
+ * not per port, so the name carries the port: two studios on one machine keep a cookie each
+ * instead of overwriting each other's.
+ */
+export function serveTokenCookie(port: number): string {
+  return `reticle_token_${port}`;
+}

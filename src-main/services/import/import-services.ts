@@ -7,7 +7,9 @@ import path from 'node:path';
 import { StudioError, type StudioEmitter, type StudioServices } from '@shared';
 import type { ProjectSession } from '../project/project-session.js';
 import type { JobRunner } from '../jobs/job-runner.js';
+import { uploadFolder } from '../media/uploads.js';
 import { runImport } from './pipeline.js';
+import { isInside } from './outside-files.js';
 import { planImport } from './formats/plan-import.js';
 
 interface ImportServicesDeps {
@@ -23,16 +25,17 @@ export function createImportServices(deps: ImportServicesDeps): Pick<StudioServi
   const { session, jobs } = deps;
   return {
     imports: {
-      start: ({ paths, format, uploadId }) => {
+      start: ({ paths, format, uploadId, allowOutside }) => {
         const project = session.require();
-        const staging = uploadId ? path.join(project.store.paths.staging, uploadId) : null;
+        const staging = uploadId ? uploadFolder(project.store.paths.staging, uploadId) : null;
         const sources = staging ? paths.map((p) => insideStaging(staging, p)) : paths.map((p) => path.resolve(p));
         const display = staging ? (p: string) => path.relative(staging, p) : undefined;
         let lastRefresh = 0;
         const { jobId } = jobs.start('import', async (job) => {
           try {
             job.progress({ phase: 'scanning', done: 0, total: 0 });
-            const plan = await planImport(sources, format, project.info.task, job.signal);
+            // An upload is checked against its staging folder below, and never reaches outside.
+            const plan = await planImport(sources, format, project.info.task, job.signal, { allowOutside: staging !== null || allowOutside });
             if (staging && display) {
               // An uploaded dataset may name absolute paths (COCO file_name, YOLO image lists):
               // only files that came with the upload are imported, never others on the server.
@@ -65,11 +68,6 @@ export function createImportServices(deps: ImportServicesDeps): Pick<StudioServi
       },
     },
   };
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, path.resolve(candidate));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** Resolves a path the browser named inside its upload's staging folder, and nowhere else. */

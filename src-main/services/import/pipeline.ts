@@ -7,7 +7,6 @@
  * and an image's row and labels commit together. A killed import leaves only whole images behind;
  * running it again finds them by hash and adds the rest.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -17,6 +16,8 @@ import type { MediaStore } from '../media/media-store.js';
 import type { NewAnnotation } from '../store/annotation-repository.js';
 import { BadImageError, DEFAULT_MAX_PIXELS, decodeImage } from '../media/image-decoder.js';
 import { differenceHash } from '../media/difference-hash.js';
+import { openRegularFile } from '../media/regular-files.js';
+import { MAX_BOXES_PER_IMAGE } from './limits.js';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './plan.js';
 
 interface ImportProgress {
@@ -269,6 +270,7 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
     duplicates,
     failed: failures,
     skipped: plan.skipped,
+    outside: plan.outside ?? 0,
     annotations,
     classesCreated,
     cancelled,
@@ -276,7 +278,10 @@ export async function runImport(store: ProjectStore, media: MediaStore, plan: Im
   };
 }
 
-/** Labels as stored: pixels, clamped to the image; labels that make no sense are reported. */
+/**
+ * Labels as stored: pixels, clamped to the image; labels that make no sense are reported, and
+ * boxes past MAX_BOXES_PER_IMAGE are left out with one line in the report.
+ */
 function toAnnotations(
   planned: PlannedImage,
   width: number,
@@ -288,6 +293,8 @@ function toAnnotations(
 ): NewAnnotation[] {
   const out: NewAnnotation[] = [];
   const where = planned.labelSource ?? shown;
+  let boxes = 0;
+  let overCap = 0;
   for (const label of planned.labels) {
     const classId = classIds.get(label.className.trim());
     if (classId === undefined) continue;
@@ -300,10 +307,22 @@ function toAnnotations(
       failures.push({ path: where, reason: `a "${label.className}" box lies outside the ${width}×${height} image; it was left out` });
       continue;
     }
+    if (boxes++ >= MAX_BOXES_PER_IMAGE) {
+      overCap++;
+      continue;
+    }
     out.push({ kind: 'box', classId, ...box, source: 'import' });
+  }
+  if (overCap > 0) {
+    failures.push({
+      path: where,
+      reason: `${count(boxes)} boxes for ${path.basename(planned.path)}; an image takes at most ${count(MAX_BOXES_PER_IMAGE)}, so the first ${count(MAX_BOXES_PER_IMAGE)} were imported and ${count(overCap)} left out`,
+    });
   }
   return out;
 }
+
+const count = (n: number): string => n.toLocaleString('en');
 
 function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
   const sx = label.normalized ? width : 1;
@@ -316,17 +335,26 @@ function toPixelBox(label: Extract<PlannedLabel, { kind: 'box' }>, width: number
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
 
-/** Reads a file in chunks, hashing as it goes: no chunk holds the event loop for long. */
+/**
+ * Reads a file in chunks, hashing as it goes: no chunk holds the event loop for long. Only a
+ * regular file is opened: a named pipe or a device is reported, never read.
+ */
 async function readAndHash(file: string, maxBytes: number): Promise<{ bytes: Buffer; hash: string }> {
-  const stat = await fs.promises.stat(file);
-  if (!stat.isFile()) throw new BadImageError('not a file');
-  if (stat.size === 0) throw new BadImageError('empty file (0 bytes)');
-  if (stat.size > maxBytes) throw new BadImageError(`file too large (${(stat.size / 1024 ** 2).toFixed(0)} MiB; the limit is ${(maxBytes / 1024 ** 2).toFixed(0)} MiB)`);
+  const { handle, stat } = await openRegularFile(file, 'it');
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-    chunks.push(chunk as Buffer);
+  let length = 0;
+  try {
+    if (stat.size === 0) throw new BadImageError('empty file (0 bytes)');
+    if (stat.size > maxBytes) throw new BadImageError(`file too large (${(stat.size / 1024 ** 2).toFixed(0)} MiB; the limit is ${(maxBytes / 1024 ** 2).toFixed(0)} MiB)`);
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
+      length += (chunk as Buffer).length;
+      if (length > maxBytes) throw new BadImageError(`file too large (over ${(maxBytes / 1024 ** 2).toFixed(0)} MiB, the limit)`);
+      hash.update(chunk as Buffer);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    await handle.close();
   }
   const bytes = Buffer.concat(chunks);
   if (bytes.length === 0) throw new BadImageError('empty file (0 bytes)');

@@ -40,4 +40,13 @@ export interface ImportPlan {
   failures: ImportFailure[];
   /** Files left alone because they are not images. */
   skipped: number;
+  /**
+   * The dataset's own folders (and files a person named one by one): an image that resolves
+   * outside all of them (a data YAML's `path: ../..`, an absolute COCO `file_name`, a link out)
+   * is imported only when the person allowed it. Every format reader sets them; a plan made in
+   * code from files the studio placed itself (a team pull's downloads) has none to check.
+   */
+  roots?: string[];
+  /** Images left out because they lie outside `roots` (each also in `failures`). */
+  outside?: number;
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { regularFileOrThrow } from '../media/regular-files.js';
 import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 import {
@@ -80,6 +81,8 @@ export class ModelSession {
     try {
       const stat = await fsp.stat(file);
       if (stat.isDirectory()) throw new StudioError('invalid_input', `${file} is a folder, not an ONNX model.`);
+      // A pipe or a device (a link to /dev/zero) would be read forever: refused, never opened.
+      if (!stat.isFile()) await regularFileOrThrow(file, `The model ${file}`);
       mtimeMs = stat.mtimeMs;
       bytes = await fsp.readFile(file);
     } catch (err) {

@@ -98,6 +98,8 @@ export function readOnnxMetadata(bytes: Uint8Array): Map<string, string> {
 }
 
 export function readOnnxMetadataFile(file: string): Map<string, string> {
+  // Never read a pipe or a device (a link to /dev/zero) as a model: it would not end.
+  if (!fs.statSync(file).isFile()) throw new Error(`${file} is not a regular file`);
   return readOnnxMetadata(fs.readFileSync(file));
 }
 

@@ -2,10 +2,10 @@
  * The project open in this studio process, with the services bound to it. One project at a time,
  * as in the desktop window; opening another closes the first after its jobs stop.
  */
-import fs from 'node:fs';
 import { StudioError, type ProjectInfo } from '@shared';
 import { ProjectStore, type CreateProjectOptions } from '../store/project-store.js';
 import { MediaStore } from '../media/media-store.js';
+import { removeAbandonedUploads } from '../media/uploads.js';
 import { AnnotationEditor } from '../annotations/annotation-editor.js';
 import type { ExternalChanges } from '../store/change-feed.js';
 import { ExternalChangeWatcher } from './external-changes.js';
@@ -59,9 +59,9 @@ export class ProjectSession {
 
   private adopt(store: ProjectStore): OpenProject {
     this.close();
-    // Uploads that never became an import (a cancelled or abandoned browser upload) are
-    // leftovers once the project is opened afresh: no import can be using them.
-    fs.rmSync(store.paths.staging, { recursive: true, force: true });
+    // Uploads that never became an import (a process killed mid-upload, a browser that left) are
+    // leftovers; those of another studio still running on this project are not.
+    removeAbandonedUploads(store.paths.staging);
     const info = store.info();
     const project: OpenProject = { store, media: new MediaStore(store.paths), editor: new AnnotationEditor(store, info), info };
     this.current = project;

@@ -42,6 +42,23 @@ describe('jobs store', () => {
     expect(jobs.getState().results).toEqual([]);
   });
 
+  it('starts an import that left out files outside the dataset again, allowing them, when asked', async () => {
+    let n = 0;
+    const { api, start } = fakeApi({ start: async () => ({ jobId: `job-${++n}` }) });
+    const jobs = createJobsStore({ api });
+    const first = await jobs.getState().importPaths(['/data/coco'], 'coco');
+    jobs.getState().finished({ jobId: first, kind: 'import', status: 'ok', report: { ...report, outside: 2 } });
+
+    const again = await jobs.getState().importOutsideToo(first);
+
+    expect(start).toHaveBeenLastCalledWith({ paths: ['/data/coco'], format: 'coco', allowOutside: true });
+    expect(again).toBe('job-2');
+    // The question's report goes; the new import runs in its place.
+    expect(jobs.getState().results).toEqual([]);
+    expect(jobs.getState().running.map((j) => j.jobId)).toEqual(['job-2']);
+    await expect(jobs.getState().importOutsideToo('job-from-elsewhere')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('does not resurrect a job whose report came before the answer to its start', async () => {
     let answer!: (v: { jobId: string }) => void;
     const { api } = fakeApi({ start: () => new Promise((resolve) => (answer = resolve)) });

@@ -7,7 +7,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportFailure, Split } from '@shared';
 import type { ImportPlan, PlannedImage } from '../plan.js';
-import { byName, errorText, kindOf, listDir, mapLimit, readText, shownPath, throwIfAborted } from './scan.js';
+import { openRegularFile, regularFileOrThrow } from '../../media/regular-files.js';
+import { MAX_COCO_JSON_BYTES } from '../limits.js';
+import { NOT_FILE_OR_FOLDER, byName, errorText, kindOf, listDir, mapLimit, readText, shownPath, throwIfAborted } from './scan.js';
 
 /** Files up to this size are parsed to tell whether they are COCO; larger ones are sniffed. */
 const PARSE_TO_DETECT_BYTES = 32 * 1024 ** 2;
@@ -32,13 +34,13 @@ interface CocoFile {
 export async function planCoco(pathToJsonOrDir: string, signal?: AbortSignal): Promise<ImportPlan> {
   const failures: ImportFailure[] = [];
   const target = path.resolve(pathToJsonOrDir);
-  const plan: ImportPlan = { format: 'coco', classNames: [], images: [], failures, skipped: 0 };
+  const plan: ImportPlan = { format: 'coco', classNames: [], images: [], failures, skipped: 0, roots: [target] };
   const kind = await kindOf(target);
 
   let root: string;
   let files: CocoFile[];
-  if (kind === 'missing') {
-    failures.push({ path: pathToJsonOrDir, reason: 'not found' });
+  if (kind === 'missing' || kind === 'other') {
+    failures.push({ path: pathToJsonOrDir, reason: kind === 'missing' ? 'not found' : NOT_FILE_OR_FOLDER });
     return plan;
   } else if (kind === 'file') {
     root = datasetRootOf(path.dirname(target));
@@ -57,6 +59,7 @@ export async function planCoco(pathToJsonOrDir: string, signal?: AbortSignal): P
     }
   }
 
+  plan.roots = [root];
   const byPath = new Map<string, PlannedImage>();
   for (const f of files) {
     throwIfAborted(signal);
@@ -68,29 +71,39 @@ export async function planCoco(pathToJsonOrDir: string, signal?: AbortSignal): P
 
 /**
  * Whether a file is a COCO annotation file. Small files are parsed; a large one (a 450 MB
- * `instances_train2017.json`) is judged by the keys at its start and end.
+ * `instances_train2017.json`) is judged by the keys at its start and end. A file that does not
+ * parse but reads like COCO (Python's `json.dump` writes NaN, which JSON has not) counts too, so
+ * that the import reports it instead of taking the folder for plain images.
  */
 export async function looksLikeCocoFile(file: string): Promise<boolean> {
   let handle: fsp.FileHandle | undefined;
   try {
-    const stat = await fsp.stat(file);
-    if (!stat.isFile()) return false;
+    const stat = await regularFileOrThrow(file, 'it');
     if (stat.size <= PARSE_TO_DETECT_BYTES) {
-      return isCocoShape(JSON.parse(await readText(file)) as unknown);
+      const text = await readText(file, PARSE_TO_DETECT_BYTES);
+      try {
+        return isCocoShape(JSON.parse(text) as unknown);
+      } catch {
+        return readsLikeCoco(text, text);
+      }
     }
-    handle = await fsp.open(file, 'r');
+    ({ handle } = await openRegularFile(file, 'it'));
     const head = Buffer.alloc(SNIFF_BYTES);
     const tail = Buffer.alloc(SNIFF_BYTES);
     await handle.read(head, 0, SNIFF_BYTES, 0);
     await handle.read(tail, 0, SNIFF_BYTES, stat.size - SNIFF_BYTES);
     const start = head.toString('utf8');
-    const both = start + tail.toString('utf8');
-    return /^\s*\{/.test(start.replace(/^\uFEFF/, '')) && /"images"\s*:\s*\[/.test(start) && /"(annotations|categories)"\s*:\s*\[/.test(both);
+    return readsLikeCoco(start, start + tail.toString('utf8'));
   } catch {
     return false;
   } finally {
     await handle?.close();
   }
+}
+
+/** An object whose start lists "images" and that lists "annotations" or "categories" too. */
+function readsLikeCoco(start: string, all: string): boolean {
+  return /^\s*\{/.test(start.replace(/^\uFEFF/, '')) && /"images"\s*:\s*\[/.test(start) && /"(annotations|categories)"\s*:\s*\[/.test(all);
 }
 
 /** The `.json` files in a folder and its `annotations/`, the places COCO datasets keep them. */
@@ -122,10 +135,12 @@ function datasetRootOf(jsonDir: string): string {
 
 async function readJson(file: string, root: string, failures: ImportFailure[]): Promise<unknown> {
   try {
-    return JSON.parse(await readText(file)) as unknown;
+    return JSON.parse(await readText(file, MAX_COCO_JSON_BYTES)) as unknown;
   } catch (err) {
     const what = err instanceof SyntaxError ? 'not valid JSON' : 'cannot be read';
-    failures.push({ path: shownPath(root, file), reason: `${what}: ${errorText(err)}` });
+    // The usual cause of a COCO file that does not parse, named so that it can be fixed.
+    const hint = err instanceof SyntaxError && /\b(NaN|Infinity)\b/.test(err.message) ? " (NaN and Infinity are not JSON; Python's json.dump writes them for float('nan') and float('inf'))" : '';
+    failures.push({ path: shownPath(root, file), reason: `${what}: ${errorText(err)}${hint}` });
     return undefined;
   }
 }
@@ -290,7 +305,9 @@ function imageLocator(jsonDir: string, root: string, split: Split | undefined, f
     if (base !== normalized) for (const dir of unique) tries.push(path.join(dir, base));
     const order = lastHit >= 0 && lastHit < tries.length ? [lastHit, ...tries.keys()] : [...tries.keys()];
     for (const k of order) {
-      if ((await kindOf(tries[k])) === 'file') {
+      // A named pipe or a device is planned too: the import reports it, and never opens it.
+      const kind = await kindOf(tries[k]);
+      if (kind === 'file' || kind === 'other') {
         lastHit = k;
         return { path: tries[k], looked };
       }

@@ -10,6 +10,7 @@ import { cocoCandidates, looksLikeCocoFile } from './coco.js';
 import { splitFoldersOf } from './folders.js';
 import { isDir, kindOf, listDir, readText, splitOfFolder } from './scan.js';
 import { isYamlPath } from './yolo-data-yaml.js';
+import { MAX_LABEL_FILE_BYTES } from '../limits.js';
 
 type DetectedFormat = 'images' | 'yolo' | 'coco' | 'folders';
 
@@ -41,7 +42,7 @@ async function looksLikeYolo(dir: string): Promise<boolean> {
   for (const e of entries) {
     if (e.kind !== 'file' || !isYamlPath(e.name)) continue;
     try {
-      const data: unknown = parseYaml(await readText(e.path));
+      const data: unknown = parseYaml(await readText(e.path, MAX_LABEL_FILE_BYTES));
       if (typeof data === 'object' && data !== null && 'names' in data) return true;
     } catch {
       // A YAML that does not parse says nothing about the folder.

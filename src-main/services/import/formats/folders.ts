@@ -25,7 +25,7 @@ export async function planFolders(root: string, signal?: AbortSignal): Promise<I
   const visited = new Set<string>();
   let skipped = 0;
   const dir = path.resolve(root);
-  const plan = (): ImportPlan => ({ format: 'folders', classNames: [...classes].sort(codePointOrder), images, failures, skipped });
+  const plan = (): ImportPlan => ({ format: 'folders', classNames: [...classes].sort(codePointOrder), images, failures, skipped, roots: [dir] });
 
   const kind = await kindOf(dir);
   if (kind !== 'dir') {

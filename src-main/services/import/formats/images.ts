@@ -19,6 +19,7 @@ export async function planImages(paths: string[], signal?: AbortSignal): Promise
   const failures: ImportFailure[] = [];
   const seen = new Set<string>();
   const visitedDirs = new Set<string>();
+  const roots: string[] = [];
   let skipped = 0;
 
   const add = (file: string) => {
@@ -34,12 +35,14 @@ export async function planImages(paths: string[], signal?: AbortSignal): Promise
     if (kind === 'missing') {
       failures.push({ path: given, reason: 'not found' });
     } else if (kind === 'dir') {
+      roots.push(p);
       for (const file of await walkFiles(p, signal, visitedDirs)) {
         if (isImagePath(file)) add(file);
         else skipped++;
       }
     } else if (kind === 'file' && isImagePath(p)) {
-      // Named on purpose, so a dot file is taken too.
+      // Named on purpose, so a dot file is taken too; and wherever a link leads, it was chosen.
+      roots.push(p);
       add(p);
     } else if (kind === 'file') {
       const ext = path.extname(p);
@@ -48,5 +51,5 @@ export async function planImages(paths: string[], signal?: AbortSignal): Promise
       failures.push({ path: given, reason: 'not an image file (not a regular file)' });
     }
   }
-  return { format: 'images', classNames: [], images, failures, skipped };
+  return { format: 'images', classNames: [], images, failures, skipped, roots };
 }

@@ -9,6 +9,7 @@ import { detectFormat } from './detect.js';
 import { planFolders } from './folders.js';
 import { planImages } from './images.js';
 import { planYolo } from './yolo.js';
+import { leaveOutOutside } from '../outside-files.js';
 
 const LABELS: Record<'yolo' | 'coco' | 'folders', string> = {
   yolo: 'A YOLO dataset is imported from its folder or its data.yaml',
@@ -23,10 +24,18 @@ const LABELS: Record<'yolo' | 'coco' | 'folders', string> = {
  * @param format a format, or `auto` to detect it
  * @param task the project's task; the format must fit it
  * @param signal stops the scan (throws StudioError `cancelled`)
+ * @param options.allowOutside take images that lie outside the dataset's folder too; without
+ *   it they are left out, each reported, and counted in the plan's `outside`
  * @throws StudioError `invalid_input` when the format needs one path and got several, or does
  *   not fit the project
  */
-export async function planImport(paths: string[], format: ImportFormat, task: TaskType, signal?: AbortSignal): Promise<ImportPlan> {
+export async function planImport(paths: string[], format: ImportFormat, task: TaskType, signal?: AbortSignal, options: { allowOutside?: boolean } = {}): Promise<ImportPlan> {
+  const plan = await readPlan(paths, format, task, signal);
+  if (!options.allowOutside) await leaveOutOutside(plan, signal);
+  return plan;
+}
+
+async function readPlan(paths: string[], format: ImportFormat, task: TaskType, signal?: AbortSignal): Promise<ImportPlan> {
   const chosen = format === 'auto' ? await detectFormat(paths, task) : format;
   if (chosen === 'images') return planImages(paths, signal);
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError, type Split } from '@shared';
+import { readRegularFile } from '../../media/regular-files.js';
 
 /** Names a person would sort the same way: `img2` before `img10`. */
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
@@ -21,7 +22,11 @@ function isIgnoredName(name: string): boolean {
   return name.startsWith('.') || name === '__MACOSX';
 }
 
+/** `other`: a named pipe, a device or a socket, which no reader opens. */
 type EntryKind = 'file' | 'dir' | 'missing' | 'other';
+
+/** Why a dataset path of kind `other` is not read. */
+export const NOT_FILE_OR_FOLDER = 'not a regular file or folder (a named pipe, a device or a socket); it was not read';
 
 /** What a path is, following symlinks; a dangling link is `missing`. */
 export async function kindOf(p: string): Promise<EntryKind> {
@@ -72,7 +77,9 @@ export async function listDir(dir: string): Promise<{ name: string; path: string
 
 /**
  * Every visible file under `root`, depth first in name order. Symlinked folders are followed,
- * but each real folder is entered once, so links back up the tree cannot loop.
+ * but each real folder is entered once, so links back up the tree cannot loop. Named pipes,
+ * devices and sockets are listed too: the import reports them (and never opens them) instead of
+ * passing them by without a word.
  */
 export async function walkFiles(root: string, signal?: AbortSignal, visited: Set<string> = new Set()): Promise<string[]> {
   const files: string[] = [];
@@ -87,7 +94,7 @@ export async function walkFiles(root: string, signal?: AbortSignal, visited: Set
     if (visited.has(real)) return;
     visited.add(real);
     for (const entry of await listDir(dir)) {
-      if (entry.kind === 'file') files.push(entry.path);
+      if (entry.kind === 'file' || entry.kind === 'other') files.push(entry.path);
       else if (entry.kind === 'dir') await visit(entry.path);
     }
   };
@@ -95,9 +102,15 @@ export async function walkFiles(root: string, signal?: AbortSignal, visited: Set
   return files;
 }
 
-/** Reads a text file, dropping a UTF-8 byte-order mark. */
-export async function readText(file: string): Promise<string> {
-  const text = await fsp.readFile(file, 'utf8');
+/**
+ * Reads a text file of a dataset, dropping a UTF-8 byte-order mark. Only a regular file of at
+ * most `maxBytes` is read: a named pipe or a device is refused before it is opened.
+ *
+ * @throws StudioError `invalid_input` for what is not a regular file or is too large, its
+ *   message a clause ("it is a named pipe…") for the reader's own "cannot read …: " before it
+ */
+export async function readText(file: string, maxBytes: number): Promise<string> {
+  const text = (await readRegularFile(file, 'it', maxBytes)).toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ImportFailure, Split } from '@shared';
 import { errorText, isDir, listDir, readText } from './scan.js';
 import { MAX_CLASSES } from './yolo-labels.js';
+import { MAX_LABEL_FILE_BYTES } from '../limits.js';
 
 export const SPLIT_KEYS: readonly Split[] = ['train', 'val', 'test'];
 
@@ -42,7 +43,7 @@ export async function findDataYaml(dir: string): Promise<string | null> {
 
 async function tryParseYaml(file: string): Promise<unknown> {
   try {
-    return parseYaml(await readText(file));
+    return parseYaml(await readText(file, MAX_LABEL_FILE_BYTES));
   } catch {
     return undefined;
   }
@@ -57,7 +58,7 @@ export async function readDataYaml(file: string, failures: ImportFailure[]): Pro
   const shown = path.basename(file);
   let data: unknown;
   try {
-    data = parseYaml(await readText(file));
+    data = parseYaml(await readText(file, MAX_LABEL_FILE_BYTES));
   } catch (err) {
     failures.push({ path: shown, reason: `cannot read the dataset YAML: ${errorText(err).split('\n')[0]}` });
     return null;

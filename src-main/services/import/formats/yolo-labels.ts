@@ -3,6 +3,7 @@
  * reading each line into a box, or the reason it is not one.
  */
 import path from 'node:path';
+import { MAX_LABEL_FILE_BYTES } from '../limits.js';
 import { errorText, readText, shownPath } from './scan.js';
 
 /** Ultralytics accepts coordinates up to 1% outside the image; the pipeline clamps them. */
@@ -50,7 +51,7 @@ export async function readLabelFile(file: string, root: string): Promise<LabelFi
   const shown = shownPath(root, file);
   let text: string;
   try {
-    text = await readText(file);
+    text = await readText(file, MAX_LABEL_FILE_BYTES);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;

@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { ImportFailure, Split } from '@shared';
 import { isImagePath } from '../../media/image-files.js';
 import type { ImportPlan, PlannedImage, PlannedLabel } from '../plan.js';
-import { byName, errorText, isDir, kindOf, listDir, mapLimit, readText, shownPath, splitOfFolder, throwIfAborted, walkFiles } from './scan.js';
+import { NOT_FILE_OR_FOLDER, byName, errorText, isDir, kindOf, listDir, mapLimit, readText, shownPath, splitOfFolder, throwIfAborted, walkFiles } from './scan.js';
 import { SPLIT_KEYS, findDataYaml, isYamlPath, readDataYaml, type DataYaml } from './yolo-data-yaml.js';
 import { MAX_CLASSES, labelPathFor, placeholderNames, readLabelFile } from './yolo-labels.js';
+import { MAX_IMAGE_LIST_BYTES, MAX_LABEL_FILE_BYTES } from '../limits.js';
 
 const LABEL_READS_AT_ONCE = 16;
 
@@ -29,13 +30,13 @@ interface Found {
 export async function planYolo(pathToDirOrYaml: string, signal?: AbortSignal): Promise<ImportPlan> {
   const failures: ImportFailure[] = [];
   const target = path.resolve(pathToDirOrYaml);
-  const empty = (): ImportPlan => ({ format: 'yolo', classNames: [], images: [], failures, skipped: 0 });
+  const empty = (): ImportPlan => ({ format: 'yolo', classNames: [], images: [], failures, skipped: 0, roots: [target] });
   const kind = await kindOf(target);
 
   let yamlFile: string | null = null;
   let root: string;
-  if (kind === 'missing') {
-    failures.push({ path: pathToDirOrYaml, reason: 'not found' });
+  if (kind === 'missing' || kind === 'other') {
+    failures.push({ path: pathToDirOrYaml, reason: kind === 'missing' ? 'not found' : NOT_FILE_OR_FOLDER });
     return empty();
   } else if (kind === 'file') {
     if (!isYamlPath(target)) {
@@ -48,6 +49,8 @@ export async function planYolo(pathToDirOrYaml: string, signal?: AbortSignal): P
     root = target;
     yamlFile = await findDataYaml(target);
   }
+  // The YAML's `path` may lead elsewhere; the dataset is still the folder the person chose.
+  const datasetDir = root;
 
   let names: string[] | null = null;
   let found: Found[];
@@ -99,7 +102,7 @@ export async function planYolo(pathToDirOrYaml: string, signal?: AbortSignal): P
     return { path: image.path, split: image.split, labels: planned, labeled: true, labelSource: read.shown };
   });
 
-  return { format: 'yolo', classNames: unique.names, images, failures, skipped };
+  return { format: 'yolo', classNames: unique.names, images, failures, skipped, roots: [datasetDir] };
 }
 
 /**
@@ -172,7 +175,8 @@ async function resolveEntry(roots: readonly string[], entry: string): Promise<{ 
     if (entry.startsWith('../')) tries.push(path.resolve(root, entry.slice(3)));
     for (const candidate of tries) {
       const kind = await kindOf(candidate);
-      if (kind === 'file' || kind === 'dir') return { path: candidate, kind };
+      // A named pipe or a device is a file to the readers, which refuse it before opening it.
+      if (kind === 'file' || kind === 'dir' || kind === 'other') return { path: candidate, kind: kind === 'dir' ? 'dir' : 'file' };
     }
   }
   return null;
@@ -186,7 +190,7 @@ async function readImageList(listFile: string, root: string, failures: ImportFai
   const shown = shownPath(root, listFile);
   let text: string;
   try {
-    text = await readText(listFile);
+    text = await readText(listFile, MAX_IMAGE_LIST_BYTES);
   } catch (err) {
     failures.push({ path: shown, reason: `cannot read the image list: ${errorText(err)}` });
     return { images: [], skipped: 0 };
@@ -209,7 +213,8 @@ async function readImageList(listFile: string, root: string, failures: ImportFai
         : [path.resolve(root, line), path.resolve(listDirPath, line)];
     let hit: string | null = null;
     for (const c of candidates) {
-      if ((await kindOf(c)) === 'file') {
+      const kind = await kindOf(c);
+      if (kind === 'file' || kind === 'other') {
         hit = c;
         break;
       }
@@ -258,7 +263,7 @@ async function readClassesTxt(root: string, failures: ImportFailure[]): Promise<
   for (const file of [path.join(root, 'classes.txt'), path.join(root, 'labels', 'classes.txt')]) {
     if ((await kindOf(file)) !== 'file') continue;
     try {
-      return (await readText(file)).replace(/\s+$/, '').split(/\r?\n/).map((l) => l.trim());
+      return (await readText(file, MAX_LABEL_FILE_BYTES)).replace(/\s+$/, '').split(/\r?\n/).map((l) => l.trim());
     } catch (err) {
       failures.push({ path: shownPath(root, file), reason: `cannot read the class names: ${errorText(err)}` });
     }

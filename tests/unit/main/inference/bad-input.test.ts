@@ -62,6 +62,16 @@ describe('bad models', () => {
     await stillWorks(api);
   });
 
+  it('refuses a model that is a link to a device (/dev/zero) at once, never reading it', async () => {
+    const { api } = inferenceStudio();
+    const link = path.join(tempDir(), 'endless.onnx');
+    fs.symlinkSync('/dev/zero', link);
+    const err = await failure(api.inference.loadModel({ path: link }));
+    expect(err.code).toBe('invalid_input');
+    expect(err.message).toMatch(/The model .*endless\.onnx is a character device, not a regular file/);
+    await stillWorks(api);
+  }, 20_000);
+
   it('refuses a model whose output is not a YOLO detection or classification output', async () => {
     const dir = tempDir();
     const { api } = inferenceStudio();

@@ -76,7 +76,7 @@ describe('images outside the project', () => {
     const server: ServeHandle = await startServe({ host: studio.host, session: studio.session, external: studio.externalImages, rendererDir: renderer, port: 0 });
     disposers.push(() => studio.dispose(), () => server.close());
     const base = `http://127.0.0.1:${server.port}`;
-    const cookie = { Cookie: `reticle_token=${server.token}` };
+    const cookie = { Cookie: `${server.cookie}=${server.token}` };
 
     const folder = await createDirectClient(studio.host).inference.openFolder({ dir });
     const answer = await fetch(`${base}/media/external/${folder.images[1].token}`, { headers: cookie });

@@ -24,7 +24,7 @@ describe('run files over reticle serve', () => {
     fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html>');
     server = await startServe({ host: t.studio.host, session: t.studio.session, rendererDir: renderer, port: 0 });
     const base = `http://127.0.0.1:${server.port}`;
-    const cookie = { Cookie: `reticle_token=${server.token}` };
+    const cookie = { Cookie: `${server.cookie}=${server.token}` };
 
     const best = (await t.api.training.get({ runId: run.id })).artifacts.find((a) => a.kind === 'best')!;
     const res = await fetch(`${base}/files/runs/${run.id}/best`, { headers: cookie });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { channelName } from '@shared';
+import { channelName, serveTokenCookie } from '@shared';
 import { startReticleServe, type RunningStudio } from '../../../e2e/serve-fixture.js';
 import { seededRandom } from '../../helpers/random.js';
 
@@ -100,7 +100,7 @@ describe('reticle serve and a hostile client', () => {
   });
 
   it('answers 400 to a malformed %-escape and to an upload name over 255 bytes, not 500', async () => {
-    const headers = { Cookie: `reticle_token=${token}` };
+    const headers = { Cookie: `${serveTokenCookie(Number(new URL(base).port))}=${token}` };
     expect((await fetch(`${base}/%zz`, { headers })).status).toBe(400);
     await studio.api.projects.create({ dir: `${studio.work}/uploads`, name: 'Uploads', task: 'detect' });
     const long = await fetch(`${base}/upload/abcdefgh12/${'n'.repeat(300)}.jpg`, { method: 'PUT', headers, body: 'x' });

@@ -44,7 +44,7 @@ function rawGet(base: string, rawPath: string, headers: Record<string, string> =
 
 function connect(base: string, token: string, origin?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/api`, { headers: { Cookie: `reticle_token=${token}`, ...(origin ? { Origin: origin } : {}) } });
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api`, { headers: { Cookie: `${server!.cookie}=${token}`, ...(origin ? { Origin: origin } : {}) } });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
@@ -80,14 +80,16 @@ describe('reticle serve', () => {
     expect(first.status).toBe(200);
     expect(first.body).toContain('<title>Reticle</title>');
     expect(first.headers['set-cookie']?.[0]).toMatch(/HttpOnly; SameSite=Strict/);
+    // Named by the port: another studio on this host keeps a cookie of its own.
+    expect(first.headers['set-cookie']?.[0]).toMatch(new RegExp(`^reticle_token_${server!.port}=${token};`));
     expect(first.headers['content-security-policy']).toMatch(/default-src 'self'/);
-    expect((await rawGet(base, '/', { Cookie: `reticle_token=${token}` })).status).toBe(200);
+    expect((await rawGet(base, '/', { Cookie: `${server!.cookie}=${token}` })).status).toBe(200);
   });
 
   it('never serves a file outside the renderer, however the path is written', async () => {
     const { base, token } = await start();
     for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2f..%2fetc%2fpasswd']) {
-      const res = await rawGet(base, p, { Cookie: `reticle_token=${token}` });
+      const res = await rawGet(base, p, { Cookie: `${server!.cookie}=${token}` });
       expect(res.body).not.toMatch(/root:/);
     }
   });
@@ -113,11 +115,11 @@ describe('reticle serve', () => {
     const files = await Promise.all([1, 2].map((s) => makeImage(path.join(src, `f${s}.jpg`), { seed: s, width: 320, height: 200 })));
     const uploadId = 'upload-0001';
     const put = (rel: string, body: BodyInit) =>
-      fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `reticle_token=${token}` } });
+      fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `${server!.cookie}=${token}` } });
     for (const f of files) expect((await put(`holiday/${path.basename(f)}`, new Uint8Array(fs.readFileSync(f)))).status).toBe(201);
     // Sent raw: fetch would normalize the encoded dots away before the server saw them.
     const escape = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: new URL(base).port, method: 'PUT', path: `/upload/${uploadId}/%2e%2e/escape.jpg`, headers: { Cookie: `reticle_token=${token}` } }, (res) => {
+      const req = http.request({ host: '127.0.0.1', port: new URL(base).port, method: 'PUT', path: `/upload/${uploadId}/%2e%2e/escape.jpg`, headers: { Cookie: `${server!.cookie}=${token}` } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -127,7 +129,7 @@ describe('reticle serve', () => {
     // Refused either as a bad upload id (the URL parser folds %2e%2e into ..) or as a traversal.
     expect([400, 403]).toContain(escape);
     expect(fs.existsSync(path.join(dir, '.staging', 'escape.jpg'))).toBe(false);
-    const slashEscape = await fetch(`${base}/upload/${uploadId}/..%2fescape.jpg`, { method: 'PUT', body: 'x', headers: { Cookie: `reticle_token=${token}` } });
+    const slashEscape = await fetch(`${base}/upload/${uploadId}/..%2fescape.jpg`, { method: 'PUT', body: 'x', headers: { Cookie: `${server!.cookie}=${token}` } });
     expect(slashEscape.status).toBe(403);
     expect((await fetch(`${base}/upload/${uploadId}/x.jpg`, { method: 'PUT', body: 'x' })).status).toBe(401);
 
@@ -142,13 +144,13 @@ describe('reticle serve', () => {
     const page = (await call('reticle:images.list', { limit: 10 })).value as { total: number; items: { id: number; originalPath: string }[] };
     expect(page.total).toBe(2);
     expect(page.items[0].originalPath).toBe(path.join('holiday', 'f1.jpg'));
-    const thumb = await fetch(`${base}/media/thumb/${page.items[0].id}`, { headers: { Cookie: `reticle_token=${token}` } });
+    const thumb = await fetch(`${base}/media/thumb/${page.items[0].id}`, { headers: { Cookie: `${server!.cookie}=${token}` } });
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
-    const image = await fetch(`${base}/media/image/${page.items[0].id}`, { headers: { Cookie: `reticle_token=${token}` } });
+    const image = await fetch(`${base}/media/image/${page.items[0].id}`, { headers: { Cookie: `${server!.cookie}=${token}` } });
     expect(Buffer.from(await image.arrayBuffer())).toEqual(fs.readFileSync(files[0]));
-    expect((await fetch(`${base}/media/image/999`, { headers: { Cookie: `reticle_token=${token}` } })).status).toBe(404);
-    const traversal = await rawGet(base, '/media/..%2f..%2f..%2fetc%2fpasswd', { Cookie: `reticle_token=${token}` });
+    expect((await fetch(`${base}/media/image/999`, { headers: { Cookie: `${server!.cookie}=${token}` } })).status).toBe(404);
+    const traversal = await rawGet(base, '/media/..%2f..%2f..%2fetc%2fpasswd', { Cookie: `${server!.cookie}=${token}` });
     expect(traversal.status).toBe(404);
     expect(traversal.body).not.toMatch(/root:/);
     ws.close();
@@ -171,7 +173,7 @@ describe('reticle serve', () => {
       categories: [{ id: 1, name: 'thing' }],
     };
     const uploadId = 'upload-coco-1';
-    const put = (rel: string, body: BodyInit) => fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `reticle_token=${token}` } });
+    const put = (rel: string, body: BodyInit) => fetch(`${base}/upload/${uploadId}/${rel}`, { method: 'PUT', body, headers: { Cookie: `${server!.cookie}=${token}` } });
     await put('ds/annotations.json', JSON.stringify(coco));
     await put('ds/mine.jpg', new Uint8Array(fs.readFileSync(mine)));
     await call('reticle:imports.start', { paths: ['ds/annotations.json'], uploadId, format: 'coco' });
