@@ -13,6 +13,8 @@
  * $CHROMIUM), --epochs N (default 30).
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -95,8 +97,16 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function main(): Promise<void> {
   await fs.mkdir(OUT, { recursive: true });
+  // No COCO weights can be downloaded here: a mirror on 127.0.0.1 serves this run's own best.pt
+  // as yolo11n.pt once training made it, a stand-in for the real download.
+  let pretrained: string | null = null;
+  const mirror = http.createServer((req, res) => {
+    if (req.url !== '/yolo11n.pt' || !pretrained) return void res.writeHead(404).end();
+    void fs.readFile(pretrained).then((body) => res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body));
+  });
+  await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
   // The studio under its own home in a scratch folder, removed when it stops.
-  const serve = await startReticleServe();
+  const serve = await startReticleServe({ env: { RETICLE_WEIGHTS_MIRROR: `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/` } });
   const { work } = serve;
   console.log('making a dataset of shapes…');
   await shapesDataset(path.join(work, 'shapes'), 60, 12);
@@ -112,6 +122,8 @@ async function main(): Promise<void> {
     await api.imports.start({ paths: [path.join(work, 'shapes')], format: 'yolo' });
     const imported = await finished;
     if (imported.status !== 'ok') throw new Error(`the import did not complete: ${JSON.stringify(imported)}`);
+    // Every imported picture came in as train: hold some out, so the run validates and is evaluated on pictures it did not train on.
+    await api.splits.apply({ ratios: [0.7, 0.15, 0.15], seed: 0 });
 
     const page = await browser.newPage({ viewport: VIEWPORT });
     await page.goto(serve.url);
@@ -157,6 +169,30 @@ async function main(): Promise<void> {
       await page.getByTestId('live-run').waitFor();
       await shot(page, 'training');
       await waitFor('the end of the run', async () => ['completed', 'failed', 'stopped'].includes((await api.training.get({ runId: run.id })).status), 30 * 60_000);
+      pretrained = (await api.training.get({ runId: run.id })).artifacts.find((a) => a.kind === 'best')?.path ?? null;
+
+      // The weights library: yolo11n.pt fetched through the mirror.
+      await page.getByTestId('tab-weights').click();
+      await page.locator('[data-testid=weights-fetch][data-name="yolo11n.pt"]').click();
+      await page.locator('[data-testid=pretrained-cell][data-name="yolo11n.pt"][data-in-library=true]').waitFor({ timeout: 120_000 });
+      await page.getByTestId('weights-entry').first().waitFor();
+      await shot(page, 'weights');
+
+      // The training form, which starts from the pretrained weights.
+      await page.getByTestId('tab-training').click();
+      await page.getByTestId('pretrained-status').waitFor();
+      await page.getByTestId('pretrained-status').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await shot(page, 'training-form');
+
+      // The run's evaluation on its frozen test split, with the likely label errors.
+      await page.getByTestId('tab-evaluation').click();
+      await page.getByTestId('evaluation-run').selectOption(run.id);
+      await page.getByTestId('evaluation-start').click();
+      await page.locator('[data-testid=evaluation-figures], [data-testid=evaluation-error]').first().waitFor({ timeout: 10 * 60_000 });
+      if (await page.getByTestId('evaluation-error').isVisible()) throw new Error(`the evaluation failed: ${await page.getByTestId('evaluation-error').innerText()}`);
+      await shot(page, 'evaluation');
+      await page.getByTestId('findings').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await shot(page, 'label-errors');
     } else {
       console.log('  training: skipped (set ULTRALYTICS_PYTHON to a Python with ultralytics to take this picture)');
     }
@@ -179,6 +215,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await serve.stop();
+    mirror.close();
   }
 }
 
