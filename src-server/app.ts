@@ -4,7 +4,6 @@
  * `buildServer` is for `app.inject` tests; `startServer` listens.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
 import cors from './plugins/external/cors.js';
 import database from './plugins/external/database.js';
 import helmet from './plugins/external/helmet.js';
@@ -24,6 +23,7 @@ import labels from './routes/projects/labels.js';
 import media from './routes/projects/media.js';
 import members from './routes/projects/members.js';
 import training from './routes/projects/training.js';
+import { storableValidatorCompiler } from './routes/storable-text.js';
 import { responseSerializerCompiler } from './response-serializer.js';
 import { defaultDataDir, DEFAULTS, type ServerSettings } from './settings.js';
 import type { S3ObjectStoreOptions } from './storage/s3-object-store.js';
@@ -108,7 +108,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // JSON in, JSON out (and raw bytes on the upload routes): a text body is a client's mistake, 415.
   app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(validatorCompiler);
+  // Every schema also refuses text PostgreSQL cannot store (NUL, lone surrogates): 400, not 500.
+  app.setValidatorCompiler(storableValidatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
 
   try {

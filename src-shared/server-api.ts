@@ -123,6 +123,8 @@ export const WireAnnotation = z.discriminatedUnion('kind', [
 export type WireAnnotation = z.infer<typeof WireAnnotation>;
 
 const WireImageStatus = z.enum(['new', 'in_progress', 'done', 'review']);
+/** The largest value of the server's `integer` columns: a larger size is refused, never a 500. */
+const INTEGER_COLUMN_MAX = 2_147_483_647;
 
 /** One image's labels on the wire. Boxes are in image pixels, as in the studio. */
 const WireImage = z.object({
@@ -131,8 +133,8 @@ const WireImage = z.object({
   name: z.string().min(1).max(255),
   /** The media file's extension with its dot: `.jpg`. */
   ext: z.string().regex(/^\.[a-z0-9]{1,5}$/),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  width: z.number().int().positive().max(INTEGER_COLUMN_MAX),
+  height: z.number().int().positive().max(INTEGER_COLUMN_MAX),
   status: WireImageStatus,
   annotations: z.array(WireAnnotation).max(10_000),
 }).strict();

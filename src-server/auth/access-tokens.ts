@@ -17,11 +17,14 @@ export interface AccessToken {
   expiresAt: Date;
 }
 
-/** Signs an HS256 access token for one user. */
-export async function signAccessToken(secret: SigningKey, userId: string, now = new Date()): Promise<AccessToken> {
+/**
+ * Signs an HS256 access token for one user, at the account's token version (`ver`): a token of an
+ * older version is refused, so disabling an account (which bumps it) ends its tokens for good.
+ */
+export async function signAccessToken(secret: SigningKey, userId: string, version: number, now = new Date()): Promise<AccessToken> {
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + ACCESS_TOKEN_SECONDS;
-  const token = await new SignJWT({})
+  const token = await new SignJWT({ ver: version })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setIssuer(ISSUER)
@@ -32,14 +35,23 @@ export async function signAccessToken(secret: SigningKey, userId: string, now = 
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
+/** Who a valid access token is for, and at which token version of their account. */
+export interface VerifiedToken {
+  userId: string;
+  /** 0 for tokens signed before versions existed. */
+  version: number;
+}
+
 /**
- * Answers the user id of a valid token, or null. The algorithm is pinned to HS256, so a token
- * with `alg: none` or any other algorithm is refused whatever it claims.
+ * Answers the user and version of a valid token, or null. The algorithm is pinned to HS256, so a
+ * token with `alg: none` or any other algorithm is refused whatever it claims.
  */
-export async function verifyAccessToken(secret: SigningKey, token: string): Promise<string | null> {
+export async function verifyAccessToken(secret: SigningKey, token: string): Promise<VerifiedToken | null> {
   try {
     const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'sub'] });
-    return typeof payload.sub === 'string' ? payload.sub : null;
+    const version = payload.ver ?? 0;
+    if (typeof payload.sub !== 'string' || !Number.isSafeInteger(version)) return null;
+    return { userId: payload.sub, version: version as number };
   } catch (err) {
     if (err instanceof errors.JOSEError || err instanceof TypeError) return null;
     throw err;

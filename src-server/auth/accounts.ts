@@ -104,7 +104,7 @@ export class AccountService {
   }
 
   private async issue(q: Queryable, user: UserRecord, familyId: string): Promise<TokenPair> {
-    const access = await signAccessToken(this.o.secret, user.id);
+    const access = await signAccessToken(this.o.secret, user.id, user.tokenVersion);
     const refreshToken = newRefreshToken();
     const refreshExpiresAt = new Date(Date.now() + REFRESH_TOKEN_DAYS * 86_400_000);
     await this.o.refreshTokens.insert(q, { hash: hashRefreshToken(refreshToken), familyId, userId: user.id, expiresAt: refreshExpiresAt });

@@ -9,12 +9,11 @@ type ImageListItem = z.infer<typeof ImageListItemSchema>;
 export class MediaRepository {
   constructor(private readonly db: Database) {}
 
-  /** The hashes among `hashes` that the project lacks, in the order asked. */
-  async missing(projectId: string, hashes: string[]): Promise<string[]> {
-    if (hashes.length === 0) return [];
+  /** The hashes among `hashes` that the project records as held (their bytes may be lost: see SharedObjects.confirm). */
+  async held(projectId: string, hashes: string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
     const rows = await this.db.query<{ hash: string }>('SELECT hash FROM project_media WHERE project_id = $1 AND hash = ANY($2::text[])', [projectId, hashes]);
-    const have = new Set(rows.map((r) => r.hash));
-    return [...new Set(hashes)].filter((h) => !have.has(h));
+    return new Set(rows.map((r) => r.hash));
   }
 
   async has(projectId: string, hash: string, q: Queryable = this.db): Promise<boolean> {
@@ -22,9 +21,12 @@ export class MediaRepository {
     return rows.length > 0;
   }
 
-  /** Records that the project holds `hash`; answers false when it already did (an idempotent re-upload). */
-  async add(projectId: string, hash: string, bytes: number): Promise<boolean> {
-    const rows = await this.db.query(
+  /**
+   * Records that the project holds `hash`; answers false when it already did (an idempotent
+   * re-upload). Called by SharedObjects.attach, in the transaction that holds the object's lock.
+   */
+  async add(q: Queryable, projectId: string, hash: string, bytes: number): Promise<boolean> {
+    const rows = await q.query(
       'INSERT INTO project_media (project_id, hash, bytes) VALUES ($1, $2, $3) ON CONFLICT (project_id, hash) DO NOTHING RETURNING hash',
       [projectId, hash, bytes],
     );

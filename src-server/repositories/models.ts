@@ -50,8 +50,8 @@ export class ModelsRepository {
    * Records the uploaded file. A model's file is set once: answers false when it already has a
    * different one (the registry never swaps weights under a name).
    */
-  async setFile(id: string, hash: string, bytes: number): Promise<boolean> {
-    const rows = await this.db.query(
+  async setFile(q: Queryable, id: string, hash: string, bytes: number): Promise<boolean> {
+    const rows = await q.query(
       'UPDATE models SET file_hash = $2, bytes = $3 WHERE id = $1 AND (file_hash IS NULL OR file_hash = $2) RETURNING id',
       [id, hash, bytes],
     );
@@ -63,14 +63,9 @@ export class ModelsRepository {
     return row ? toModel(row) : null;
   }
 
-  /** Deletes a record; answers whether its file is now used by no other model. */
-  async delete(id: string): Promise<{ orphanHash: string | null }> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ file_hash: string | null }>('DELETE FROM models WHERE id = $1 RETURNING file_hash', [id]);
-      const hash = row?.file_hash ?? null;
-      if (!hash) return { orphanHash: null };
-      const others = await tx.query('SELECT 1 FROM models WHERE file_hash = $1 LIMIT 1', [hash]);
-      return { orphanHash: others.length ? null : hash };
-    });
+  /** Deletes a record; answers its file's hash, for SharedObjects.release to sweep. */
+  async delete(id: string): Promise<{ fileHash: string | null }> {
+    const [row] = await this.db.query<{ file_hash: string | null }>('DELETE FROM models WHERE id = $1 RETURNING file_hash', [id]);
+    return { fileHash: row?.file_hash ?? null };
   }
 }

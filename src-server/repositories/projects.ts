@@ -96,21 +96,16 @@ export class ProjectsRepository {
     await this.db.query('UPDATE projects SET name = $2 WHERE id = $1', [projectId, name]);
   }
 
-  /** Deletes a project and all it holds; answers the media hashes no other project still has. */
-  async delete(projectId: string): Promise<{ orphanMedia: string[]; orphanModels: string[] }> {
+  /**
+   * Deletes a project and all it holds. Answers every media and model-file hash it referenced:
+   * SharedObjects.release deletes the bytes of those nothing else references, under their locks.
+   */
+  async delete(projectId: string): Promise<{ media: string[]; models: string[] }> {
     return this.db.transaction(async (tx) => {
-      const orphanMedia = await tx.query<{ hash: string }>(
-        `SELECT hash FROM project_media pm WHERE project_id = $1
-         AND NOT EXISTS (SELECT 1 FROM project_media o WHERE o.hash = pm.hash AND o.project_id <> $1)`,
-        [projectId],
-      );
-      const orphanModels = await tx.query<{ hash: string }>(
-        `SELECT DISTINCT file_hash AS hash FROM models m WHERE project_id = $1 AND file_hash IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM models o WHERE o.file_hash = m.file_hash AND o.project_id <> $1)`,
-        [projectId],
-      );
+      const media = await tx.query<{ hash: string }>('DELETE FROM project_media WHERE project_id = $1 RETURNING hash', [projectId]);
+      const models = await tx.query<{ hash: string }>('SELECT DISTINCT file_hash AS hash FROM models WHERE project_id = $1 AND file_hash IS NOT NULL', [projectId]);
       await tx.query('DELETE FROM projects WHERE id = $1', [projectId]);
-      return { orphanMedia: orphanMedia.map((r) => r.hash), orphanModels: orphanModels.map((r) => r.hash) };
+      return { media: media.map((r) => r.hash), models: models.map((r) => r.hash) };
     });
   }
 

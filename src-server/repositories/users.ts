@@ -10,11 +10,14 @@ interface UserRow extends Record<string, unknown> {
   password_hash: string;
   role: UserRole;
   disabled: boolean;
+  token_version: number;
   created_at: Date;
 }
 
 export interface UserRecord extends UserPublic {
   passwordHash: string;
+  /** Access tokens of another version are refused; disabling the account bumps it. */
+  tokenVersion: number;
 }
 
 const toRecord = (r: UserRow): UserRecord => ({
@@ -25,10 +28,11 @@ const toRecord = (r: UserRow): UserRecord => ({
   disabled: r.disabled,
   createdAt: iso(r.created_at),
   passwordHash: r.password_hash,
+  tokenVersion: Number(r.token_version),
 });
 
 /** Strips the password hash: what any answer may carry. */
-export const publicUser = ({ passwordHash: _hash, ...user }: UserRecord): UserPublic => user;
+export const publicUser = ({ passwordHash: _hash, tokenVersion: _version, ...user }: UserRecord): UserPublic => user;
 
 /** Unique-violation from either driver. */
 export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
@@ -65,7 +69,9 @@ export class UsersRepository {
 
   async update(id: string, changes: { role?: UserRole; disabled?: boolean; name?: string }, q: Queryable = this.db): Promise<UserRecord | null> {
     const [row] = await q.query<UserRow>(
-      `UPDATE users SET role = COALESCE($2, role), disabled = COALESCE($3, disabled), name = COALESCE($4, name)
+      // Disabling bumps the token version: the account's access tokens die, and stay dead once it is enabled again.
+      `UPDATE users SET role = COALESCE($2, role), disabled = COALESCE($3, disabled), name = COALESCE($4, name),
+         token_version = token_version + CASE WHEN $3 IS TRUE THEN 1 ELSE 0 END
        WHERE id = $1 RETURNING *`,
       [id, changes.role ?? null, changes.disabled ?? null, changes.name ?? null],
     );

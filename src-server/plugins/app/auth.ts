@@ -85,15 +85,17 @@ export default globalPlugin(
       const header = request.headers.authorization;
       const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header) : null;
       if (!match) throw unauthorized();
-      const userId = await verifyAccessToken(secret, match[1]);
-      if (!userId || !UUID.test(userId)) throw unauthorized();
-      let user = users.get(userId);
+      const verified = await verifyAccessToken(secret, match[1]);
+      if (!verified || !UUID.test(verified.userId)) throw unauthorized();
+      let user = users.get(verified.userId);
       if (!user) {
-        user = await app.repos.users.byId(userId);
+        user = await app.repos.users.byId(verified.userId);
         if (!user) throw unauthorized();
         users.set(user);
       }
       if (user.disabled) throw new HttpError(401, 'account_disabled', 'This account is disabled: ask an admin of this server.');
+      // Signed before the account was last disabled: dead, even now it is enabled again.
+      if (verified.version !== user.tokenVersion) throw unauthorized('This sign-in ended when an admin disabled the account: sign in again.');
       request.user = user;
     });
 

@@ -74,9 +74,10 @@ const models: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, op
       const upload = await receiveUpload(rawBodyOf(request, options.maxUploadBytes), app.uploadTmpDir, options.maxUploadBytes);
       try {
         if (model.fileHash && model.fileHash !== upload.hash) throw conflict('This model has a file already: add a new model for other weights.');
-        const key = objectKey('models', upload.hash);
-        if (!(await app.objects.has(key))) await app.objects.putFile(key, upload.file, upload.bytes);
-        if (!(await app.repos.models.setFile(model.id, upload.hash, upload.bytes))) throw conflict('This model has a file already: add a new model for other weights.');
+        // Model files are shared by content too: the reference is set under the object's lock.
+        await app.sharedObjects.attach('models', upload.hash, upload.file, upload.bytes, async (tx) => {
+          if (!(await app.repos.models.setFile(tx, model.id, upload.hash, upload.bytes))) throw conflict('This model has a file already: add a new model for other weights.');
+        });
       } finally {
         await fs.promises.rm(upload.file, { force: true });
       }
@@ -91,7 +92,7 @@ const models: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, op
       const model = await modelFor(app, request, request.params.id, 'viewer');
       if (!model.fileHash) throw notFound('This model has no file yet: upload it first.');
       const stored = await app.objects.get(objectKey('models', model.fileHash));
-      if (!stored) throw notFound('The server lost this model file: upload it again to a new model.');
+      if (!stored) throw notFound('The server lost this model file: upload the same file to this model again.');
       const fileName = `${model.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'model'}.${model.format}`;
       return sendFile(reply, stored.stream, {
         'content-type': 'application/octet-stream',
@@ -119,8 +120,8 @@ const models: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, op
     async (request, reply) => {
       const model = await modelFor(app, request, request.params.id, 'annotator');
       if (!roleAtLeast(model.role, 'owner') && model.createdBy !== currentUser(request).email) throw forbidden('Only an owner of the project or the model\'s author may delete it.');
-      const { orphanHash } = await app.repos.models.delete(model.id);
-      if (orphanHash) await app.objects.delete(objectKey('models', orphanHash)).catch((err) => request.log.warn({ err }, 'could not delete a model file'));
+      const { fileHash } = await app.repos.models.delete(model.id);
+      if (fileHash) await app.sharedObjects.release('models', [fileHash]);
       return reply.code(204).send(null);
     },
   );

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ProjectCreateBody, ProjectPublic, ProjectUpdateBody } from '@shared';
 import { currentUser, requireProjectRole } from '../../plugins/app/auth.js';
-import { objectKey } from '../../storage/object-store.js';
 import { sendJson } from '../raw-body.js';
 import { NoContent, errorAnswers, ProjectParams } from '../route-schemas.js';
 
@@ -51,10 +50,11 @@ const projects: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['projects'], summary: 'Delete a project with its labels, media and models (owner)', params: ProjectParams, response: { 204: NoContent, ...errorAnswers(400, 401, 403, 404) } },
     },
     async (request, reply) => {
-      const { orphanMedia, orphanModels } = await app.repos.projects.delete(request.params.id);
-      // The rows are gone; bytes no other project uses follow. A failure here only leaves garbage.
-      for (const hash of orphanMedia) await app.objects.delete(objectKey('media', hash)).catch((err) => request.log.warn({ err, hash }, 'could not delete media'));
-      for (const hash of orphanModels) await app.objects.delete(objectKey('models', hash)).catch((err) => request.log.warn({ err, hash }, 'could not delete a model file'));
+      const held = await app.repos.projects.delete(request.params.id);
+      // The references are gone; bytes nothing else references follow, each under its lock, so an
+      // upload of the same image into another project meanwhile keeps them.
+      await app.sharedObjects.release('media', held.media);
+      await app.sharedObjects.release('models', held.models);
       return reply.code(204).send(null);
     },
   );

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ImageListAnswer, ImageListQuery, MediaUploadAnswer, MissingMediaAnswer, MissingMediaBody } from '@shared';
 import { requireProjectRole } from '../../plugins/app/auth.js';
+import { isForeignKeyViolation } from '../../repositories/rows.js';
 import { badRequest, notFound } from '../../http-error.js';
 import { objectKey } from '../../storage/object-store.js';
 import { receiveUpload } from '../../storage/receive-upload.js';
@@ -25,7 +26,13 @@ const media: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, opt
         response: { 200: MissingMediaAnswer, ...errorAnswers(400, 401, 404) },
       },
     },
-    async (request) => ({ missing: await app.repos.media.missing(request.params.id, request.body.hashes) }),
+    async (request) => {
+      const asked = [...new Set(request.body.hashes)];
+      const held = await app.repos.media.held(request.params.id, asked);
+      // Bytes the database lists but the store lost are asked for again.
+      const lost = new Set(await app.sharedObjects.lost('media', [...held]));
+      return { missing: asked.filter((h) => !held.has(h) || lost.has(h)) };
+    },
   );
 
   app.put(
@@ -46,10 +53,13 @@ const media: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, opt
       const upload = await receiveUpload(rawBodyOf(request, options.maxUploadBytes), app.uploadTmpDir, options.maxUploadBytes);
       try {
         if (upload.hash !== hash) throw badRequest(`The bytes sent hash to ${upload.hash}, not ${hash}: the file changed or was cut short. Nothing was stored.`, 'hash_mismatch');
-        const key = objectKey('media', hash);
-        if (!(await app.objects.has(key))) await app.objects.putFile(key, upload.file, upload.bytes);
-        const created = await app.repos.media.add(projectId, hash, upload.bytes);
+        // The reference and the bytes are settled under the object's lock: a project deleted
+        // meanwhile that held the same image cannot take the bytes with it.
+        const created = await app.sharedObjects.attach('media', hash, upload.file, upload.bytes, (tx) => app.repos.media.add(tx, projectId, hash, upload.bytes));
         return reply.code(created ? 201 : 200).send({ hash, bytes: upload.bytes, created });
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound('This project was deleted while the file was on its way.');
+        throw err;
       } finally {
         await fs.promises.rm(upload.file, { force: true });
       }
@@ -66,7 +76,7 @@ const media: FastifyPluginAsyncZod<{ maxUploadBytes: number }> = async (app, opt
       const { id: projectId, hash } = request.params;
       if (!(await app.repos.media.has(projectId, hash))) throw notFound('This project has no media with that hash.');
       const stored = await app.objects.get(objectKey('media', hash));
-      if (!stored) throw notFound('The server lost this file: upload it again.');
+      if (!stored) throw notFound('The server lost this file. It lists it as missing (images/missing) until a studio that has it uploads it again.');
       return sendFile(reply, stored.stream, {
         'content-type': contentTypeOf(await app.repos.media.extOf(projectId, hash)),
         'content-length': stored.bytes,

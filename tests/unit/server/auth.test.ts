@@ -109,8 +109,13 @@ for (const backend of BACKENDS) describe(`accounts and tokens on ${backend.name}
     expect((await server.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: pair.refreshToken } })).statusCode).toBe(401);
     // Enabled again: a fresh sign-in works, the revoked refresh token stays revoked.
     expectStatus(await server.app.inject({ method: 'PATCH', url: `/api/admin/users/${user.id}`, headers: admin.headers, payload: { disabled: false } }), 200);
-    expect((await login(server.app, user.email)).statusCode).toBe(200);
+    const fresh = expectStatus(await login(server.app, user.email), 200).json();
     expect((await server.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: pair.refreshToken } })).statusCode).toBe(401);
+    // Issue 19: the access token from before the disabling stays dead; the new one works.
+    const old = await me(bearer(pair.accessToken));
+    expect(old.statusCode).toBe(401);
+    expect(old.json().error.message).toMatch(/disabled the account: sign in again/);
+    expect((await me(bearer(fresh.accessToken))).statusCode).toBe(200);
   });
 
   it.skipIf(backend.skip)('keeps the last active admin: no demoting, disabling or deleting it', async () => {
