@@ -233,13 +233,13 @@ test('on the desktop, dropped files are imported in place by their disk paths, n
 
   const started = () =>
     page.evaluate(() => (window as unknown as { __calls: { channel: string; input: unknown }[] }).__calls.filter((c) => c.channel === 'reticle:imports.start').map((c) => c.input));
-  await expect.poll(started).toEqual([{ paths: ['/home/me/photos/holiday', '/home/me/photos/cat.jpg'], format: 'auto' }]);
+  await expect.poll(started).toEqual([{ paths: ['/home/me/photos/holiday', '/home/me/photos/cat.jpg'], format: 'auto', allowOutside: false }]);
 
   // The file picker works the same way: the chosen files are imported where they are.
   const picked = fs.mkdtempSync(path.join(ROOT, 'test-results', 'picked-'));
   for (const name of ['dog.jpg', 'owl.png']) fs.writeFileSync(path.join(picked, name), 'x');
   await page.setInputFiles('[data-testid=import-files-input]', [path.join(picked, 'dog.jpg'), path.join(picked, 'owl.png')]);
   await expect.poll(started).toHaveLength(2);
-  expect((await started())[1]).toEqual({ paths: ['/home/me/photos/dog.jpg', '/home/me/photos/owl.png'], format: 'auto' });
+  expect((await started())[1]).toEqual({ paths: ['/home/me/photos/dog.jpg', '/home/me/photos/owl.png'], format: 'auto', allowOutside: false });
   expect(uploads).toEqual([]);
 });
