@@ -3,7 +3,7 @@
  * (`RETICLE_WEIGHTS_MIRROR`, else the studio's setting) or Ultralytics' release assets, the
  * place Ultralytics itself downloads them from (ultralytics/utils/downloads.py, release v8.4.0).
  */
-import { MODEL_FAMILIES, MODEL_SIZES, PRETRAINED_NAME, pretrainedName, type PretrainedWeights, type WeightsLibraryState } from '@shared';
+import { MODEL_FAMILIES, MODEL_SIZES, pretrainedName, type PretrainedWeights, type WeightsLibraryState } from '@shared';
 import type { SettingsStore } from '../settings/settings-store.js';
 
 export const RELEASES_URL = 'https://github.com/ultralytics/assets/releases/download/v8.4.0/';
@@ -21,10 +21,6 @@ export function pretrainedCatalog(inLibrary: (name: string) => boolean): Pretrai
     }
   }
   return out;
-}
-
-export function isPretrainedName(name: string): boolean {
-  return PRETRAINED_NAME.test(name);
 }
 
 /** A folder URL ends with a slash, so that `new URL(name, folder)` lands inside it. */

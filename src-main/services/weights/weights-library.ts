@@ -9,10 +9,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { StudioError, type RuntimeWeightsInfo, type WeightsEntry } from '@shared';
 import { processAlive } from '../store/project-folder.js';
+import { writeFileAtomicSync } from '../settings/settings-store.js';
 
 export class WeightsLibrary {
   private readonly metaDir: string;
@@ -74,7 +75,7 @@ export class WeightsLibrary {
   recordOnnx(name: string, onnx: { path: string; bytes: number }): void {
     const entry = this.get(name);
     if (!entry) throw new StudioError('not_found', `The library has no ${name}.`);
-    writeJsonAtomic(this.onnxRecordPath(name), { ...onnx, fromSha256: entry.sha256 });
+    writeFileAtomicSync(this.onnxRecordPath(name), JSON.stringify({ ...onnx, fromSha256: entry.sha256 }, null, 2));
   }
 
   /**
@@ -100,7 +101,7 @@ export class WeightsLibrary {
       addedAt: new Date().toISOString(),
       onnx: null,
     };
-    writeJsonAtomic(path.join(this.metaDir, `${name}.json`), entry);
+    writeFileAtomicSync(path.join(this.metaDir, `${name}.json`), JSON.stringify(entry, null, 2));
     fs.renameSync(staged, this.path(name));
     return entry;
   }
@@ -140,13 +141,6 @@ export class WeightsLibrary {
     }
     throw new StudioError('conflict', `${name} is being fetched or added by another process. Wait for it to finish.`);
   }
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2));
-  fs.renameSync(tmp, file);
 }
 
 export function describeSource(source: WeightsEntry['source']): string {
